@@ -1,0 +1,59 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from campuscard.cards.states import DisableReason, State
+from campuscard.core.validators import validate_csn
+
+
+def photo_path(card, filename):
+    return f"photos/{card.establishment_id}/{uuid.uuid4().hex}.jpg"
+
+
+class Card(models.Model):
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cards",
+                               verbose_name=_("person"))
+    establishment = models.ForeignKey("institutions.Establishment", on_delete=models.PROTECT,
+                                      related_name="cards", verbose_name=_("establishment"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    state_changed_at = models.DateTimeField(_("state changed on"))
+    state_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested on"), db_index=True)
+    escn = models.UUIDField(_("ESCN"), null=True, blank=True, unique=True)
+    csn = models.CharField(_("chip serial number"), max_length=20, null=True, blank=True,
+                           unique=True, validators=[validate_csn])
+    photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
+    reject_count = models.PositiveIntegerField(_("rejections"), default=0)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    disable_reason = models.CharField(_("disable reason"), max_length=16, blank=True,
+                                      choices=DisableReason.choices)
+    renewal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="renewals", verbose_name=_("renewal of"))
+    renewal_reason = models.TextField(_("renewal reason"), blank=True)
+    encoded_at = models.DateTimeField(_("encoded on"), null=True, blank=True)
+    enabled_at = models.DateTimeField(_("enabled on"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered on"), null=True, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("delivered by"))
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(state="ENABLED"),
+                                    name="one_enabled_card_per_person"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-requested_at"]),
+            models.Index(fields=["establishment", "state", "-requested_at"]),
+            models.Index(fields=["person", "-requested_at"]),
+            models.Index(fields=["-state_changed_at"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_state_display()}"

@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campuscard.core.validators import normalise_code, validate_ine
+
+
+class Population(models.Model):
+    """A kind of card holder (student, staff, guest…); each instance configures its own."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name in English"), max_length=100)
+    name_fr = models.CharField(_("name in French"), max_length=100)
+
+    class Meta:
+        verbose_name = _("population")
+        verbose_name_plural = _("populations")
+        ordering = ["code"]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        return self.name_fr if (get_language() or "").startswith("fr") else self.name_en
+
+
+class AcademicLevel(models.TextChoices):
+    BACHELOR = "BACHELOR", _("Bachelor")
+    MASTER = "MASTER", _("Master")
+    DOCTORATE = "DOCTORATE", _("Doctorate")
+
+
+CONSENTS = {
+    "esc": _("European Student Card"),
+    "photo": _("photo publication"),
+    "crous": _("CROUS / Izly"),
+}
+
+
+class Person(models.Model):
+    eppn = models.CharField(_("eppn"), max_length=255, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    ine = models.CharField(_("INE"), max_length=11, blank=True, validators=[validate_ine])
+    establishment = models.ForeignKey(
+        "institutions.Establishment", on_delete=models.PROTECT, related_name="people",
+        verbose_name=_("establishment"),
+    )
+    population = models.ForeignKey(
+        Population, on_delete=models.PROTECT, related_name="people", verbose_name=_("population")
+    )
+    academic_level = models.CharField(
+        _("academic level"), max_length=10, choices=AcademicLevel.choices, blank=True
+    )
+    rights_end = models.DateField(_("end of rights"), null=True, blank=True)
+    esc_consent = models.BooleanField(_("European Student Card consent"), default=False)
+    esc_consent_at = models.DateTimeField(_("European consent given or withdrawn on"),
+                                          null=True, blank=True)
+    photo_consent = models.BooleanField(_("photo publication consent"), default=False)
+    photo_consent_at = models.DateTimeField(_("photo consent given or withdrawn on"),
+                                            null=True, blank=True)
+    crous_consent = models.BooleanField(_("CROUS consent"), default=False)
+    crous_consent_at = models.DateTimeField(_("CROUS consent given or withdrawn on"),
+                                            null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["rights_end"]),
+            models.Index(fields=["establishment", "population"]),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.eppn})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def normalise(self):
+        self.ine = normalise_code(self.ine)
+        self.eppn = (self.eppn or "").strip().lower()
+        self.email = (self.email or "").strip().lower()
+
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def rights_ended(self, today=None):
+        today = today or timezone.localdate()
+        return self.rights_end is not None and self.rights_end < today
+
+
+class StaffRole(models.Model):
+    """What a member of staff may do, and over which establishments and populations."""
+
+    class Kind(models.TextChoices):
+        MANAGER = "manager", _("manager")
+        CONSULTANT = "consultant", _("read-only consultant")
+        ADMIN = "admin", _("administrator")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="staff_role")
+    kind = models.CharField(_("role"), max_length=12, choices=Kind.choices)
+    establishments = models.ManyToManyField(
+        "institutions.Establishment", blank=True, verbose_name=_("establishments"),
+        help_text=_("Leave empty for an administrator."),
+    )
+    populations = models.ManyToManyField(
+        Population, blank=True, verbose_name=_("populations"),
+        help_text=_("Leave empty for every population."),
+    )
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+
+    def __str__(self):
+        return f"{self.user} — {self.get_kind_display()}"

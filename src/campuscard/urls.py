@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from campuscard.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("me/", core_views.my_cards, name="my_cards"),
+    path("cards/<int:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
+    path("manage/", include("campuscard.backoffice.urls")),
+    path("api/", include("campuscard.api.urls")),
+    path("django-admin/", admin.site.urls),
+]
