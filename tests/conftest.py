@@ -16,6 +16,11 @@ from campuscard.people.models import Person, Population, StaffRole
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def make_user(username, **extra):
     return get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD,
                                                 **extra)
