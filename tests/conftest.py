@@ -40,14 +40,14 @@ def est_b(db):
 
 @pytest.fixture
 def students(db):
-    return Population.objects.get_or_create(code="student",
-                                            defaults={"name_en": "Student", "name_fr": "Étudiant"})[0]
+    names = {"name_en": "Student", "name_fr": "Étudiant"}
+    return Population.objects.get_or_create(code="student", defaults=names)[0]
 
 
 @pytest.fixture
 def staff_population(db):
-    return Population.objects.get_or_create(code="staff",
-                                            defaults={"name_en": "Staff", "name_fr": "Personnel"})[0]
+    names = {"name_en": "Staff", "name_fr": "Personnel"}
+    return Population.objects.get_or_create(code="staff", defaults=names)[0]
 
 
 def make_person(username, establishment, population, **extra):

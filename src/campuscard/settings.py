@@ -183,14 +183,18 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Behind a reverse proxy of our own, the client's address is the last X-Forwarded-For entry.
+BEHIND_PROXY = env_bool("CAMPUSCARD_BEHIND_PROXY", HTTPS)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # The outbox: what reaches other systems, and how hard the worker tries.
-CAMPUSCARD_TARGETS = env_list("CAMPUSCARD_TARGETS", "campuscard.integrations.webhooks.target.WebhookTarget")
+CAMPUSCARD_TARGETS = env_list(
+    "CAMPUSCARD_TARGETS", "campuscard.integrations.webhooks.target.WebhookTarget"
+)
 CAMPUSCARD_WEBHOOK_URLS = env_list("CAMPUSCARD_WEBHOOK_URLS")
 CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")
 OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))

@@ -6,5 +6,12 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.card_list, name="cards"),
+    path("cards/export.csv", views.export_csv, name="export"),
+    path("cards/<int:card_id>/", views.card_detail, name="card"),
+    path("cards/<int:card_id>/transition/", views.card_transition, name="card_transition"),
+    path("cards/<int:card_id>/delivered/", views.card_delivered, name="card_delivered"),
+    path("cards/bulk/", views.bulk_choose, name="bulk_choose"),
+    path("cards/bulk/apply/", views.bulk_apply, name="bulk_apply"),
     path("outbox/", views.outbox_failed, name="outbox"),
+    path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
 ]

@@ -1,6 +1,15 @@
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+
+def client_ip(request):
+    """The caller's address; behind our own proxy, the address that proxy saw."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.BEHIND_PROXY and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR")
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,7 @@ class Actor:
         user = getattr(request, "user", None)
         if user is not None and not user.is_authenticated:
             user = None
-        return cls(user=user, ip=request.META.get("REMOTE_ADDR"), client=client)
+        return cls(user=user, ip=client_ip(request), client=client)
 
     def as_system(self):
         """The system acting as a consequence of what this actor did (keeps who and where)."""

@@ -82,6 +82,10 @@ class Person(models.Model):
     def __str__(self):
         return f"{self.first_name} {self.last_name} ({self.eppn})"
 
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
@@ -90,10 +94,6 @@ class Person(models.Model):
         self.ine = normalise_code(self.ine)
         self.eppn = (self.eppn or "").strip().lower()
         self.email = (self.email or "").strip().lower()
-
-    def save(self, *args, **kwargs):
-        self.normalise()
-        super().save(*args, **kwargs)
 
     def rights_ended(self, today=None):
         today = today or timezone.localdate()

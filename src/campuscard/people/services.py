@@ -1,4 +1,4 @@
-"""Verbs on people: every change is audited, and what other systems care about goes to the outbox."""
+"""Verbs on people: every change is audited; what other systems care about goes to the outbox."""
 
 from django.db import transaction
 from django.utils import timezone

@@ -1,0 +1,211 @@
+"""What the back-office pages offer and show, kept out of the views so they stay thin.
+
+Every change still goes through `cards.services` (cards) and `core.outbox` (pushes); the
+lifecycle rules come from `cards.states` only.
+"""
+
+import copy
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from campuscard.cards import services as card_services
+from campuscard.cards import states
+from campuscard.cards.models import Card
+from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
+from campuscard.core.models import OutboxItem
+from campuscard.core.permissions import roles_on_card, scope_of
+from campuscard.people.models import Person, Population
+
+# Transitions shown as a secondary (outlined) button: they end or block something.
+STOPPING = frozenset({State.REJECTED, State.CANCELED, State.DISABLED, State.DESTROYED})
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A transition a page offers, with what the person must supply for it."""
+
+    target: State
+    label: str
+    needs_reason: bool = False
+    disable_reasons: tuple = ()  # DisableReason members to choose from; empty when not needed
+    needs_csn: bool = False
+
+    @property
+    def stops(self):
+        return self.target in STOPPING
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+def populations_in_scope(scope):
+    populations = Population.objects.order_by("code")
+    if scope.is_admin or not scope.population_ids:
+        return populations
+    return populations.filter(pk__in=scope.population_ids)
+
+
+def card_in_scope_or_404(user, card_id):
+    cards = scope_of(user).filter_cards(Card.objects.all())
+    try:
+        return cards.select_related("person", "person__population", "establishment").get(
+            pk=card_id)
+    except Card.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def cards_in_scope_or_404(user, card_ids):
+    """All the cards asked for, or 404 if any of them is outside the user's scope."""
+    wanted = set(card_ids)
+    cards = list(scope_of(user).filter_cards(Card.objects.filter(pk__in=wanted))
+                 .select_related("person", "person__population", "establishment").order_by("pk"))
+    if len(cards) != len(wanted):
+        raise Http404
+    return cards
+
+
+def outbox_in_scope(scope):
+    """Card pushes for cards the scope covers, person pushes for people it covers."""
+    items = OutboxItem.objects.all()
+    if scope.is_admin:
+        return items
+    as_key = Cast("pk", output_field=CharField(max_length=64))
+    cards = scope.filter_cards(Card.objects.all()).annotate(key=as_key).values("key")
+    people = scope.filter_people(Person.objects.all()).annotate(key=as_key).values("key")
+    return items.filter(Q(object_type="card", object_id__in=cards)
+                        | Q(object_type="person", object_id__in=people))
+
+
+# --- what a card page offers -----------------------------------------------------------------
+
+def card_offers(card, roles):
+    """The transitions `roles` may make on `card` now, as the card page shows them."""
+    return [_offer(card, transition, roles) for transition in states.targets_for(card, roles)]
+
+
+def _offer(card, transition, roles):
+    reasons = ()
+    if "disable_reason" in transition.needs:
+        _transition, role = states.check(card, transition.target, roles)
+        reasons = tuple(states.disable_reasons_for(role))
+    return Offer(transition.target, transition.label, needs_reason="reason" in transition.needs,
+                 disable_reasons=reasons, needs_csn="csn" in transition.needs)
+
+
+def may_mark_delivered(card, roles):
+    return (Role.MANAGER in roles and card.state in states.DELIVERABLE_STATES
+            and not card.delivered_at)
+
+
+def as_seen(card, seen_state):
+    """The card as the manager saw it, so that `change_state` spots a change made meanwhile."""
+    seen = copy.copy(card)
+    seen.state = seen_state
+    return seen
+
+
+# --- bulk actions --------------------------------------------------------------------------
+
+def bulk_offers(cards, actor):
+    """Transitions valid for every card (a chip number cannot be shared, so none needing one)."""
+    pairs = [(card, roles_on_card(actor, card)) for card in cards]
+    offers = []
+    for target in states.common_targets(pairs):
+        transitions = [states.find(card.state, target) for card in cards]
+        if any("csn" in t.needs for t in transitions):
+            continue
+        labels = list(dict.fromkeys(str(t.label) for t in transitions))
+        offers.append(Offer(
+            target, " / ".join(labels),
+            needs_reason=any("reason" in t.needs for t in transitions),
+            disable_reasons=_common_disable_reasons(pairs, target, transitions),
+        ))
+    return offers
+
+
+def _common_disable_reasons(pairs, target, transitions):
+    if not any("disable_reason" in t.needs for t in transitions):
+        return ()
+    allowed = set(DisableReason)
+    for card, roles in pairs:
+        _transition, role = states.check(card, target, roles)
+        allowed &= set(states.disable_reasons_for(role))
+    return tuple(reason for reason in DisableReason if reason in allowed)
+
+
+def may_bulk_deliver(cards, actor):
+    return all(may_mark_delivered(card, roles_on_card(actor, card)) for card in cards)
+
+
+def bulk_mark_delivered(cards, actor):
+    """Like `cards.services.bulk_change_state`: returns (done, failures by card)."""
+    done, failures = [], {}
+    for card in cards:
+        try:
+            done.append(card_services.mark_delivered(card, actor))
+        except (IllegalTransition, ValidationError) as exc:
+            failures[card] = error_message(exc)
+    return done, failures
+
+
+def error_message(exc):
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc.message)
+
+
+# --- what a card page shows ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+def card_history(card):
+    """The card's audit entries, newest first, each with its `changes` listed field by field."""
+    entries = list(card.audit_entries.order_by("-at", "-id"))
+    for entry in entries:
+        entry.changes = describe_changes(entry.before, entry.after)
+        entry.reason_label = _value_label("disable_reason", entry.reason)
+    return entries
+
+
+def describe_changes(before, after):
+    """What changed, field by field; a new record lists only the fields it was given."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    changes = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = _value_label(name, before.get(name)), _value_label(name, after.get(name))
+        if old == new or (name not in before and new in ("", 0)):
+            continue
+        changes.append(Change(_field_label(name), old, new))
+    return changes
+
+
+def _field_label(name):
+    try:
+        return Card._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+def _value_label(name, value):
+    choices = {"state": State, "disable_reason": DisableReason}.get(name)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return "" if value is None else value
+
+
+def card_pushes(card):
+    return OutboxItem.objects.filter(object_type="card", object_id=str(card.pk)).order_by("-id")
+
+
+def other_cards_of(card, user):
+    cards = scope_of(user).filter_cards(card.person.cards.exclude(pk=card.pk))
+    return cards.order_by("-requested_at")
