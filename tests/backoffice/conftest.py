@@ -12,14 +12,6 @@ from campuscard.esc.escn import generate_escn
 from campuscard.people.models import Person
 
 
-@pytest.fixture(autouse=True)
-def english_and_fast(settings):
-    """Source strings are English: keep the tests independent of the French catalogue.
-    A fast hasher, since every persona gets a password."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def login(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

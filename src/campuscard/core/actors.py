@@ -28,8 +28,8 @@ class Actor:
     @classmethod
     def from_request(cls, request, client=None):
         user = getattr(request, "user", None)
-        if user is not None and not user.is_authenticated:
-            user = None
+        if client is not None or (user is not None and not user.is_authenticated):
+            user = None  # an API call acts as its client, whatever session cookie came along
         return cls(user=user, ip=client_ip(request), client=client)
 
     def as_system(self):

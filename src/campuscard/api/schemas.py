@@ -1,0 +1,137 @@
+"""What the API reads and writes, as ninja schemas (they also make the OpenAPI document)."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
+
+from campuscard.backoffice.search import DEFAULT_SORT
+from campuscard.cards.states import State
+from campuscard.people.models import CONSENTS
+
+MAX_PAGE_SIZE = 200
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class CardOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    requested_at: datetime
+    state_changed_at: datetime
+    escn: UUID | None
+    csn: str | None
+    delivered_at: datetime | None
+    disable_reason: str | None
+
+    @staticmethod
+    def resolve_state_label(card):
+        return str(State(card.state).label)
+
+    @staticmethod
+    def resolve_disable_reason(card):
+        return card.disable_reason or None
+
+
+class CardDetailOut(CardOut):
+    """A card with enough of its holder to be recognised in a list."""
+
+    eppn: str
+    first_name: str
+    last_name: str
+    establishment: str
+    population: str
+
+    @staticmethod
+    def resolve_eppn(card):
+        return card.person.eppn
+
+    @staticmethod
+    def resolve_first_name(card):
+        return card.person.first_name
+
+    @staticmethod
+    def resolve_last_name(card):
+        return card.person.last_name
+
+    @staticmethod
+    def resolve_establishment(card):
+        return card.establishment.code
+
+    @staticmethod
+    def resolve_population(card):
+        return card.person.population.code
+
+
+class ConsentOut(Schema):
+    given: bool
+    at: datetime | None
+
+
+class PersonOut(Schema):
+    eppn: str
+    first_name: str
+    last_name: str
+    email: str
+    establishment: str
+    population: str
+    academic_level: str | None
+    rights_end: date | None
+    consents: dict[str, ConsentOut]
+    cards: list[CardOut]
+
+    @staticmethod
+    def resolve_establishment(person):
+        return person.establishment.code
+
+    @staticmethod
+    def resolve_population(person):
+        return person.population.code
+
+    @staticmethod
+    def resolve_academic_level(person):
+        return person.academic_level or None
+
+    @staticmethod
+    def resolve_consents(person):
+        return {key: {"given": getattr(person, f"{key}_consent"),
+                      "at": getattr(person, f"{key}_consent_at")} for key in CONSENTS}
+
+    @staticmethod
+    def resolve_cards(person):
+        return person.visible_cards
+
+
+class CardFilters(Schema):
+    """Query string of the card search; list filters accept repeats or commas."""
+
+    q: str = ""
+    state: list[str] = Field(default_factory=list)
+    establishment: list[str] = Field(default_factory=list, description=_("establishment codes"))
+    population: list[str] = Field(default_factory=list, description=_("population codes"))
+    requested_from: date | None = None
+    requested_to: date | None = None
+    sort: str = DEFAULT_SORT
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CardPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[CardDetailOut]
+
+
+class TransitionIn(Schema):
+    target: str = Field(..., description=_("the state the card should move to"),
+                        examples=["REQUEST_CHECKED"])
+    reason: str = ""
+    disable_reason: str = ""
+    csn: str = ""
+    expected_state: str | None = Field(
+        None, description=_("the state the caller saw; if the card has changed since: 409"))

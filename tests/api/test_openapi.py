@@ -1,0 +1,34 @@
+from django.test import Client
+
+PATHS = {"/api/people/{eppn}", "/api/cards", "/api/cards/{card_id}",
+         "/api/cards/{card_id}/transitions"}
+
+
+def test_openapi_document_lists_the_endpoints(db):
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "CampusCard API"
+    assert schema["info"]["version"] == "1"
+    assert set(schema["paths"]) >= PATHS
+    assert "post" in schema["paths"]["/api/cards/{card_id}/transitions"]
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= next(iter(schemes.values())).items()
+
+
+def test_docs_page_works_without_a_cdn(db):
+    response = Client().get("/api/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/api/openapi.json" in page
+    assert "cdn" not in page.lower()
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"):
+        assert f"/api/docs/assets/{asset}" in page
+        served = Client().get(f"/api/docs/assets/{asset}")
+        assert served.status_code == 200
+        assert b"".join(served.streaming_content)
+
+
+def test_docs_assets_are_limited_to_the_known_files(db):
+    assert Client().get("/api/docs/assets/swagger-ui.css.map").status_code == 404
+    assert Client().get("/api/docs/assets/..%2F__init__.py").status_code == 404
