@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, Value
 
 from campuscard.cards.models import Card
 from campuscard.core.validators import CSN_RE, normalise_code
@@ -23,6 +24,12 @@ SORTS = {
     "-state": ("-state", "-requested_at", "-id"),
 }
 DEFAULT_SORT = "-requested"
+# When no more people than this match a text, cards are filtered on the list of their ids rather
+# than on a subquery: the database then knows how many cards to expect. With a subquery,
+# PostgreSQL misjudges how many people match, then walks all cards by date for a name that
+# matches a few hundred people, or reads every card to count a broad one (docs/benchmarks.md).
+# Beyond this, the subquery is kept: the list would only get long.
+LISTED_PEOPLE_MAX = 20000
 
 
 @dataclass
@@ -61,8 +68,30 @@ def text_condition(text):
     if escn is not None:
         return Q(escn=escn)
     csn = normalise_code(text)
-    by_person = Q(person__in=_people_matching(text))
+    by_person = _cards_of_people_matching(text)
     return (Q(csn=csn) | by_person) if CSN_RE.match(csn) else by_person
+
+
+def _cards_of_people_matching(text):
+    """Cards of the people matching `text`: on their ids when they are few, else a subquery."""
+    people = _people_matching(text)
+    most = LISTED_PEOPLE_MAX
+    if connection.features.max_query_params:  # SQLite: stay well within its parameter limit
+        most = min(most, connection.features.max_query_params // 2)
+    ids = list(people.values_list("pk", flat=True)[:most + 1])
+    if len(ids) > most:
+        return Q(person__in=people)
+    if ids and connection.vendor == "postgresql":
+        return PersonIdAmong(F("person_id"), Value(ids))
+    return Q(person__in=ids)
+
+
+class PersonIdAmong(Func):
+    """`person_id = ANY(%s)`: the ids go to PostgreSQL as one array parameter, however many."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s::bigint[])"
+    output_field = BooleanField()
 
 
 def _people_matching(text):

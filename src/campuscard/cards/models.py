@@ -49,6 +49,10 @@ class Card(models.Model):
                                     name="one_enabled_card_per_person"),
         ]
         indexes = [
+            # (state) and (establishment, state, person) make the search's counts index-only.
+            models.Index(fields=["state"], name="cards_card_state_count"),
+            models.Index(fields=["establishment", "state", "person"],
+                         name="cards_card_est_state_person"),
             models.Index(fields=["state", "-requested_at"]),
             models.Index(fields=["establishment", "state", "-requested_at"]),
             models.Index(fields=["person", "-requested_at"]),

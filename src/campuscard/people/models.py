@@ -77,6 +77,7 @@ class Person(models.Model):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["rights_end"]),
             models.Index(fields=["establishment", "population"]),
+            models.Index(fields=["population", "id"], name="people_person_population_id_id"),
         ]
 
     def __str__(self):

@@ -1,0 +1,54 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+from campuscard.cards.models import Card
+from campuscard.cards.states import State
+from campuscard.core.demo import DEMO_PASSWORD, DemoAccessTarget, login_rows, seed_demo
+from campuscard.core.models import AuditEntry, OutboxItem
+from campuscard.institutions.models import Establishment
+from campuscard.people.models import Person, StaffRole
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_cards_in_every_state_through_the_services():
+    assert seed_demo() is True
+    assert set(Card.objects.values_list("state", flat=True)) == set(State.values)
+    assert 55 <= Person.objects.count() <= 70
+    for card in Card.objects.all():
+        actions = set(card.audit_entries.values_list("action", flat=True))
+        assert actions & {"card.requested", "card.renewal_requested"}, card
+        if card.state not in (State.NEW, State.RENEWED):
+            assert len(actions) >= 2, card
+    assert OutboxItem.objects.filter(target=DemoAccessTarget.name).exists()
+    assert not Card.objects.filter(photo="").exists()
+
+
+def test_demo_establishments_and_logins():
+    seed_demo()
+    insa = Establishment.objects.get(code="insa-rouen")
+    assert (insa.pic, insa.escn_prefix, insa.auto_enable) == ("999465982", "001", True)
+    assert Establishment.objects.get(code="univ-rouen").auto_enable is False
+    for username, password, _ in login_rows():
+        assert password == DEMO_PASSWORD
+        assert authenticate(username=username, password=password) is not None, username
+    assert StaffRole.objects.get(user__username="manager-insa").establishments.get() == insa
+    assert get_user_model().objects.get(username="admin").is_superuser
+    student = Person.objects.get(user__username="etudiant")
+    assert student.cards.get().state == State.ENABLED
+
+
+def test_seeding_twice_does_not_duplicate():
+    assert seed_demo() is True
+    counts = (Person.objects.count(), Card.objects.count(), AuditEntry.objects.count())
+    assert seed_demo() is False
+    assert (Person.objects.count(), Card.objects.count(), AuditEntry.objects.count()) == counts
+
+
+def test_demo_command_without_serving(capsys):
+    call_command("demo", no_serve=True)
+    call_command("demo", no_serve=True)
+    out = capsys.readouterr().out
+    assert "Demo data created" in out and "reusing it" in out
+    assert Establishment.objects.count() == 2
