@@ -39,6 +39,12 @@ def card_payload(card):
     }
 
 
+def _lock_person(person_id):
+    from campuscard.people.models import Person
+
+    Person.objects.select_for_update().filter(pk=person_id).values_list("pk").first()
+
+
 def _locked(card_id):
     return (Card.objects.select_for_update().select_related("person", "establishment")
             .get(pk=card_id))
@@ -97,6 +103,9 @@ def change_state(card, target, actor, *, reason="", disable_reason="", csn=""):
     """
     target = State(target)
     with transaction.atomic():
+        # Always the person first, then the card: the order update_person and request_card
+        # lock in too, so that two verbs on one person's cards cannot deadlock.
+        _lock_person(card.person_id)
         current = _locked(card.pk)
         if current.state != card.state:
             raise StaleCard(
@@ -163,10 +172,9 @@ def _bind_chip(card, csn):
 
 
 def _replace_enabled_cards(card, actor):
-    """One enabled card per person: the previous one is disabled as REPLACED."""
-    from campuscard.people.models import Person
+    """One enabled card per person: the previous one is disabled as REPLACED.
 
-    Person.objects.select_for_update().filter(pk=card.person_id).first()
+    change_state holds the person's lock, so two cards cannot be enabled side by side."""
     for other in card.person.cards.filter(state=State.ENABLED).exclude(pk=card.pk):
         change_state(other, State.DISABLED, actor.as_system(),
                      disable_reason=DisableReason.REPLACED)
