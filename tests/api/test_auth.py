@@ -101,7 +101,7 @@ def test_each_accepted_scope_alone_is_enough(card, make_api_client, est_a, index
         _, caller = make_api_client(f"only-{scope}", [scope], [est_a])
         response = call(caller, method, url, body)
         # a station may not accept a request: its scope lets it in, the lifecycle says no
-        expected = 409 if scope == ApiScope.CARDS_STATION else 200
+        expected = 403 if scope == ApiScope.CARDS_STATION else 200
         assert response.status_code == expected, (scope, response.json())
     if method == "post":
         assert Card.objects.get(pk=card.pk).state == State.REQUEST_CHECKED

@@ -133,6 +133,6 @@ def test_station_prints_and_encodes_but_does_not_manage(make_api_client, est_a, 
     assert state_of(printing) == State.IN_ENCODE
     request = card_in_state(other_student, State.NEW, manager_a)
     response = station.post(url(request), {"target": "REQUEST_CHECKED"})
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert response.json()["detail"] == "You are not allowed to do this on this card."
     assert state_of(request) == State.NEW

@@ -191,5 +191,5 @@ def test_mark_delivered(login, manager_a, student):
 def test_a_card_not_printed_cannot_be_delivered(login, manager_a, student):
     card = card_in_state(student, State.NEW, manager_a)
     response = login(manager_a).post(reverse("backoffice:card_delivered", args=[card.pk]))
-    assert texts(response) == ["Only a printed card can be delivered."]
+    assert texts(response) == ["Only a card that has been printed can be handed over."]
     assert Card.objects.get(pk=card.pk).delivered_at is None

@@ -1,4 +1,4 @@
-"""Fixtures for the core tests: fast password hashing and a recording outbox target."""
+"""Fixtures for the core tests: messages in English and a recording outbox target."""
 
 import pytest
 from django.utils import translation
@@ -6,12 +6,6 @@ from django.utils import translation
 from campuscard.core import outbox
 
 from .helpers import RecordingTarget
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made by the dozen here: the production hasher would cost 0.4 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from campuscard.cards import services
 from campuscard.cards.models import Card
-from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
+from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, Role, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.models import AuditEntry, OutboxItem
@@ -649,7 +649,7 @@ def test_mark_delivered_is_separate_from_state(student, manager_a, manager_b, ot
                                    State.CANCELED, State.DESTROYED])
 def test_only_a_printed_card_is_delivered(state, student, manager_a):
     card = make_card(student, state, manager_a)
-    with pytest.raises(IllegalTransition, match="printed card"):
+    with pytest.raises(IllegalTransition, match="has been printed"):
         services.mark_delivered(card, actor(manager_a))
     assert reload(card).delivered_at is None
 
@@ -687,3 +687,12 @@ def test_card_payload_describes_the_card(student, manager_a):
     assert uuid.UUID(payload["escn"]) == card.escn
     assert payload["csn"] == card.csn and payload["establishment"] == "univ-a"
     assert payload["rights_end"] == student.rights_end.isoformat()
+
+
+def test_someone_without_rights_learns_nothing_from_a_stale_view(student, manager_a, manager_b):
+    card = card_in_state(student, State.NEW, manager_a)
+    seen = Card.objects.get(pk=card.pk)
+    services.check_request(card, actor(manager_a))
+    with pytest.raises(NotAllowed) as refused:
+        services.reject_request(seen, actor(manager_b), "blurred photo")
+    assert "Request checked" not in str(refused.value.message)

@@ -9,7 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestInvalid
 
 from campuscard.cards.services import StaleCard
-from campuscard.cards.states import IllegalTransition
+from campuscard.cards.states import IllegalTransition, NotAllowed
 
 
 def _unauthenticated(api, request, exc):
@@ -33,6 +33,11 @@ def _illegal(api, request, exc):
         request, {"detail": str(exc.message), "code": "illegal_transition"}, status=409)
 
 
+def _not_allowed(api, request, exc):
+    return api.create_response(
+        request, {"detail": str(exc.message), "code": "not_allowed"}, status=403)
+
+
 def _stale(api, request, exc):
     return api.create_response(
         request, {"detail": str(exc.message), "code": "stale_card"}, status=409)
@@ -49,6 +54,7 @@ HANDLERS = {
     Http404: _not_found,
     RequestInvalid: _request_invalid,
     IllegalTransition: _illegal,
+    NotAllowed: _not_allowed,
     StaleCard: _stale,
     ValidationError: _invalid,
 }

@@ -5,13 +5,13 @@ Each verb runs in one transaction: it locks the card, re-checks the transition a
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscard.cards import states
 from campuscard.cards.models import Card
-from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
+from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, Role, State
 from campuscard.core import audit, outbox
 from campuscard.core.permissions import roles_on_card
 from campuscard.core.validators import normalise_code, validate_csn
@@ -71,10 +71,11 @@ def _create_card(person, actor, state, **fields):
     from campuscard.people.models import Person
 
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("establishment").get(pk=person.pk)
+        person = (Person.objects.select_for_update().select_related("establishment")
+                  .get(pk=person.pk))
         probe = Card(person=person, establishment=person.establishment)
         if not states.may_create(state, roles_on_card(actor, probe)):
-            raise IllegalTransition(_("You are not allowed to request a card for this person."))
+            raise NotAllowed(_("You are not allowed to request a card for this person."))
         if person.rights_ended():
             raise IllegalTransition(_("The holder's rights have ended."))
         if person.cards.filter(state__in=states.PENDING_STATES).exists():
@@ -107,12 +108,15 @@ def change_state(card, target, actor, *, reason="", disable_reason="", csn=""):
         # lock in too, so that two verbs on one person's cards cannot deadlock.
         _lock_person(card.person_id)
         current = _locked(card.pk)
+        roles = roles_on_card(actor, current)
+        if not roles:  # before anything else, so nothing about the card is revealed
+            raise NotAllowed(_("You are not allowed to do this on this card."))
         if current.state != card.state:
             raise StaleCard(
                 _("Someone else changed this card meanwhile: it is now “%(state)s”.")
                 % {"state": State(current.state).label}
             )
-        transition, role = states.check(current, target, roles_on_card(actor, current))
+        transition, role = states.check(current, target, roles)
         before = audit.snapshot(current, AUDITED_FIELDS)
         _apply(current, transition, role, actor, reason=reason,
                disable_reason=disable_reason, csn=csn)
@@ -152,7 +156,18 @@ def _apply(card, transition, role, actor, *, reason, disable_reason, csn):
     card.state = transition.target
     card.state_changed_at = now
     card.state_changed_by = actor.user
-    card.save()
+    _save(card, transition)
+
+
+def _save(card, transition):
+    try:
+        with transaction.atomic():
+            card.save()
+    except IntegrityError as exc:
+        if transition.target == State.ENCODED:  # the same chip bound at the same moment
+            raise ValidationError(_("This chip is already bound to another card."),
+                                  code="csn_taken") from exc
+        raise
 
 
 def _disable_reason(transition, role, reason):
@@ -254,9 +269,9 @@ def mark_delivered(card, actor):
         current = _locked(card.pk)
         roles = roles_on_card(actor, current)
         if not roles & {Role.MANAGER, Role.HOLDER}:
-            raise IllegalTransition(_("You are not allowed to do this on this card."))
+            raise NotAllowed(_("You are not allowed to do this on this card."))
         if current.state not in states.DELIVERABLE_STATES:
-            raise IllegalTransition(_("Only a printed card can be delivered."))
+            raise IllegalTransition(_("Only a card that has been printed can be handed over."))
         if current.delivered_at:
             raise IllegalTransition(_("This card has already been delivered."))
         current.delivered_at = timezone.now()

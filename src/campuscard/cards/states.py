@@ -142,6 +142,10 @@ class IllegalTransition(Exception):
         self.message = message
 
 
+class NotAllowed(IllegalTransition):
+    """The transition exists, but not for anyone this actor may act as."""
+
+
 def find(source, target):
     return _BY_EDGE.get((State(source), State(target)))
 
@@ -156,7 +160,7 @@ def check(card, target, roles):
         )
     role = next((r for r in _role_order(roles) if r in transition.roles), None)
     if role is None:
-        raise IllegalTransition(_("You are not allowed to do this on this card."))
+        raise NotAllowed(_("You are not allowed to do this on this card."))
     for guard in transition.guards:
         error = guard(card, role)
         if error:

@@ -103,7 +103,8 @@ def claim(limit=50):
     """Lease due rows to this worker; other workers skip them (SKIP LOCKED where supported)."""
     now = timezone.now()
     with transaction.atomic():
-        ids = list(_due(now).select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+        due = _due(now).select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
         OutboxItem.objects.filter(id__in=ids).update(
             status=Status.IN_FLIGHT, attempts=F("attempts") + 1,
             lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
@@ -119,7 +120,7 @@ def deliver(item):
     except PermanentError as exc:
         _finish(item, Status.FAILED, error=str(exc))
         return False
-    except Exception as exc:  # noqa: BLE001 - any other failure is worth another try
+    except Exception as exc:  # any other failure is worth another try
         if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             _finish(item, Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         else:
@@ -145,9 +146,7 @@ def _record_attempt(item, status, error):
     from campuscard.core.audit import record
 
     action = f"push.{item.target}.{'done' if status == Status.DONE else 'failed'}"
-    card_id = int(item.object_id) if item.object_type == "card" else None
-    person_id = int(item.object_id) if item.object_type == "person" else None
-    record(action, Actor.system(), item, card=card_id, person=person_id,
+    record(action, Actor.system(), item, **_subject(item),
            after={"operation": item.operation, "object": f"{item.object_type}:{item.object_id}",
                   "attempt": item.attempts, "status": status},
            reason=error)
@@ -159,15 +158,25 @@ def drain(limit=50):
 
 
 def retry(items, actor):
-    """Put failed rows back in the queue now (the manager's "retry" button)."""
+    """Send failed rows, or rows waiting for their next attempt, again now (the "retry" button)."""
     from campuscard.core.audit import record
 
-    ids = [item.pk for item in items if item.status == Status.FAILED]
+    retryable = [item for item in items if item.status == Status.FAILED
+                 or (item.status == Status.PENDING and item.attempts)]
+    ids = [item.pk for item in retryable]
+    now = timezone.now()
     with transaction.atomic():
+        # A failed row gets a whole new series of attempts; a waiting one just goes now.
         OutboxItem.objects.filter(pk__in=ids, status=Status.FAILED).update(
-            status=Status.PENDING, attempts=0, not_before=timezone.now(), last_error="",
-        )
-        for item in items:
-            if item.pk in ids:
-                record("push.retry_requested", actor, item)
-    return len(ids)
+            status=Status.PENDING, attempts=0, not_before=now, last_error="")
+        OutboxItem.objects.filter(pk__in=ids, status=Status.PENDING).update(not_before=now)
+        for item in retryable:
+            record("push.retry_requested", actor, item, **_subject(item))
+    return len(retryable)
+
+
+def _subject(item):
+    """The card or person a push is about, so that it shows in their history."""
+    object_id = int(item.object_id)
+    return {"card": object_id if item.object_type == "card" else None,
+            "person": object_id if item.object_type == "person" else None}

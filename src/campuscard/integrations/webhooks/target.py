@@ -26,6 +26,16 @@ class WebhookTarget(Target):
     name = "webhooks"
     events = EVENTS
 
+    def __init__(self):
+        self._client = None
+
+    @property
+    def client(self):
+        """One connection pool per process: a new client per push costs a TLS set-up each."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=10.0, follow_redirects=False)
+        return self._client
+
     def wants(self, event, payload):
         return bool(settings.CAMPUSCARD_WEBHOOK_URLS) and event in self.events
 
@@ -43,8 +53,7 @@ class WebhookTarget(Target):
         headers = {"Content-Type": "application/json", "Idempotency-Key": key,
                    "X-CampusCard-Signature": f"sha256={signature.hexdigest()}"}
         try:
-            response = httpx.post(url, content=body, headers=headers, timeout=10.0,
-                                  follow_redirects=False)
+            response = self.client.post(url, content=body, headers=headers)
         except httpx.TransportError as exc:
             raise TransientError(f"{url}: {type(exc).__name__}") from exc
         if response.is_success:
