@@ -7,7 +7,7 @@ lifecycle rules come from `cards.states` only.
 import copy
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -96,8 +96,14 @@ def _offer(card, transition, roles):
 
 
 def may_mark_delivered(card, roles):
-    return (Role.MANAGER in roles and card.state in states.DELIVERABLE_STATES
-            and not card.delivered_at)
+    """The back-office offers delivery to managers, when the lifecycle allows it."""
+    if Role.MANAGER not in roles:
+        return False
+    try:
+        states.check_delivery(card, roles)
+    except IllegalTransition:
+        return False
+    return True
 
 
 def as_seen(card, seen_state):
@@ -142,19 +148,11 @@ def may_bulk_deliver(cards, actor):
 
 def bulk_mark_delivered(cards, actor):
     """Like `cards.services.bulk_change_state`: returns (done, failures by card)."""
-    done, failures = [], {}
-    for card in cards:
-        try:
-            done.append(card_services.mark_delivered(card, actor))
-        except (IllegalTransition, ValidationError) as exc:
-            failures[card] = error_message(exc)
-    return done, failures
+    deliver = card_services.mark_delivered
+    return card_services.apply_to_each(cards, lambda card: deliver(card, actor))
 
 
-def error_message(exc):
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc.message)
+error_message = card_services.error_message
 
 
 # --- what a card page shows ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from campuscard.cards import states
 from campuscard.cards.models import Card
-from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, Role, State
+from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, State
 from campuscard.core import audit, outbox
 from campuscard.core.permissions import roles_on_card
 from campuscard.core.validators import normalise_code, validate_csn
@@ -242,20 +242,23 @@ def destroy(card, actor):
 
 
 def bulk_change_state(cards, target, actor, **kwargs):
-    """Apply one transition to many cards, each in its own transaction.
+    """Apply one transition to many cards, each in its own transaction."""
+    return apply_to_each(cards, lambda card: change_state(card, target, actor, **kwargs))
 
-    Returns (done, failures) where failures maps a card to the message explaining why.
-    """
+
+def apply_to_each(cards, verb):
+    """Run `verb` on each card; returns (done, failures) where failures maps a card to the
+    message explaining why it was refused."""
     done, failures = [], {}
     for card in cards:
         try:
-            done.append(change_state(card, target, actor, **kwargs))
+            done.append(verb(card))
         except (IllegalTransition, ValidationError) as exc:
-            failures[card] = _message(exc)
+            failures[card] = error_message(exc)
     return done, failures
 
 
-def _message(exc):
+def error_message(exc):
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc.message)
@@ -267,13 +270,7 @@ def mark_delivered(card, actor):
     """Record that the card was handed over (separate from its state)."""
     with transaction.atomic():
         current = _locked(card.pk)
-        roles = roles_on_card(actor, current)
-        if not roles & {Role.MANAGER, Role.HOLDER}:
-            raise NotAllowed(_("You are not allowed to do this on this card."))
-        if current.state not in states.DELIVERABLE_STATES:
-            raise IllegalTransition(_("Only a card that has been printed can be handed over."))
-        if current.delivered_at:
-            raise IllegalTransition(_("This card has already been delivered."))
+        states.check_delivery(current, roles_on_card(actor, current))
         current.delivered_at = timezone.now()
         current.delivered_by = actor.user
         current.save(update_fields=["delivered_at", "delivered_by"])

@@ -196,6 +196,19 @@ def common_targets(cards_with_roles):
     return sorted(common or (), key=list(State).index)
 
 
+DELIVERY_ROLES = frozenset({Role.MANAGER, Role.HOLDER})
+
+
+def check_delivery(card, roles):
+    """Raise unless one of `roles` may record that `card` was handed over."""
+    if not DELIVERY_ROLES & set(roles):
+        raise NotAllowed(_("You are not allowed to do this on this card."))
+    if card.state not in DELIVERABLE_STATES:
+        raise IllegalTransition(_("Only a card that has been printed can be handed over."))
+    if card.delivered_at:
+        raise IllegalTransition(_("This card has already been delivered."))
+
+
 def may_create(state, roles):
     return bool(CREATION[State(state)] & set(roles))
 
