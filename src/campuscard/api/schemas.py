@@ -40,31 +40,11 @@ class CardOut(Schema):
 class CardDetailOut(CardOut):
     """A card with enough of its holder to be recognised in a list."""
 
-    eppn: str
-    first_name: str
-    last_name: str
-    establishment: str
-    population: str
-
-    @staticmethod
-    def resolve_eppn(card):
-        return card.person.eppn
-
-    @staticmethod
-    def resolve_first_name(card):
-        return card.person.first_name
-
-    @staticmethod
-    def resolve_last_name(card):
-        return card.person.last_name
-
-    @staticmethod
-    def resolve_establishment(card):
-        return card.establishment.code
-
-    @staticmethod
-    def resolve_population(card):
-        return card.person.population.code
+    eppn: str = Field(alias="person.eppn")
+    first_name: str = Field(alias="person.first_name")
+    last_name: str = Field(alias="person.last_name")
+    establishment: str = Field(alias="establishment.code")
+    population: str = Field(alias="person.population.code")
 
 
 class ConsentOut(Schema):
