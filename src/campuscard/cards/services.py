@@ -148,7 +148,7 @@ def _apply(card, transition, role, actor, *, reason, disable_reason, csn):
         _bind_chip(card, csn)
         card.encoded_at = now
     if transition.target == State.DISABLED:
-        card.disable_reason = _disable_reason(transition, role, disable_reason)
+        card.disable_reason = states.disable_reason(transition, role, disable_reason)
     if transition.target == State.ENABLED:
         _replace_enabled_cards(card, actor)
         card.enabled_at = now
@@ -168,14 +168,6 @@ def _save(card, transition):
             raise ValidationError(_("This chip is already bound to another card."),
                                   code="csn_taken") from exc
         raise
-
-
-def _disable_reason(transition, role, reason):
-    if transition.source == State.CADUC:
-        return DisableReason.OTHER
-    if reason not in states.disable_reasons_for(role):
-        raise ValidationError(_("Choose why the card is disabled."), code="disable_reason")
-    return reason
 
 
 def _bind_chip(card, csn):

@@ -5,6 +5,7 @@ Every caller (views, API, CLI, jobs) goes through `cards.services`, which asks `
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +212,15 @@ def check_delivery(card, roles):
 
 def may_create(state, roles):
     return bool(CREATION[State(state)] & set(roles))
+
+
+def disable_reason(transition, role, reason):
+    """The reason recorded when `transition` disables a card; the caller's choice is checked."""
+    if transition.source == State.CADUC:  # rights restored: the card comes back blocked
+        return DisableReason.OTHER
+    if reason not in disable_reasons_for(role):
+        raise ValidationError(_("Choose why the card is disabled."), code="disable_reason")
+    return reason
 
 
 def disable_reasons_for(role):
