@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "campuscard.people",
     "campuscard.cards",
     "campuscard.backoffice",
+    "campuscard.portal",
+    "campuscard.notifications",
     "campuscard.api",
     "campuscard.integrations.webhooks",
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
-from campuscard.cards.states import Role, State
+from campuscard.cards.states import PUSHED_EVENTS, Role, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.models import AuditEntry, OutboxItem
@@ -36,7 +36,7 @@ SPEC = {
     ("IN_ENCODE", "ENCODED"): ({M, ST}, "card.encoded", False, ("csn",)),
     ("IN_ENCODE", "PRINTED"): ({M, ST}, "card.encode_failed", False, ()),
     ("ENCODED", "ENABLED"): ({M, SY}, "card.enabled", True, ()),
-    ("ENCODED", "DESTROYED"): ({M}, "card.destroyed", False, ()),
+    ("ENCODED", "DESTROYED"): ({M}, "card.destroyed", True, ()),
     ("ENABLED", "DISABLED"): ({M, H, SY}, "card.disabled", True, ("disable_reason",)),
     ("DISABLED", "ENABLED"): ({M, H}, "card.enabled", True, ()),
     ("DISABLED", "DESTROYED"): ({M}, "card.destroyed", True, ()),
@@ -49,7 +49,8 @@ SPEC = {
 
 
 class RecordingTarget(outbox.Target):
-    """An outbox target that wants every event and remembers what it was given."""
+    """An outbox target like those that mirror card validity: it wants every pushed card event
+    and every person event, and remembers what it was given."""
 
     name = "test-recorder"
 
@@ -58,7 +59,7 @@ class RecordingTarget(outbox.Target):
         self.lock = threading.Lock()
 
     def wants(self, event, payload):
-        return True
+        return event in PUSHED_EVENTS or event.startswith("person.")
 
     def deliver(self, item):
         with self.lock:

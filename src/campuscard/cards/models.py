@@ -13,6 +13,11 @@ def photo_path(card, filename):
     return f"photos/{card.establishment_id}/{uuid.uuid4().hex}.jpg"
 
 
+class DeliveryMode(models.TextChoices):
+    PICKUP = "pickup", _("I will pick it up")
+    POSTAL = "postal", _("Send it to my postal address")
+
+
 class Card(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cards",
                                verbose_name=_("person"))
@@ -34,6 +39,12 @@ class Card(models.Model):
     renewal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="renewals", verbose_name=_("renewal of"))
     renewal_reason = models.TextField(_("renewal reason"), blank=True)
+    delivery_mode = models.CharField(_("delivery"), max_length=8, blank=True,
+                                     choices=DeliveryMode.choices)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    rules_accepted_at = models.DateTimeField(_("rules accepted on"), null=True, blank=True)
+    fee_due = models.DecimalField(_("fee due"), max_digits=6, decimal_places=2, null=True,
+                                  blank=True, help_text=_("To be paid when the card is collected."))
     encoded_at = models.DateTimeField(_("encoded on"), null=True, blank=True)
     enabled_at = models.DateTimeField(_("enabled on"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered on"), null=True, blank=True)

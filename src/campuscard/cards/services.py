@@ -87,10 +87,11 @@ def _create_card(person, actor, state, **fields):
             escn=generate_escn(person.establishment.escn_prefix, person.establishment.pic),
             **fields,
         )
-        action = "card.requested" if state == State.NEW else "card.renewal_requested"
+        action = states.REQUEST_EVENTS[state]
         audit.record(action, actor, card, card=card, person=person,
                      after=audit.snapshot(card, AUDITED_FIELDS),
                      reason=fields.get("renewal_reason", ""))
+        outbox.enqueue(action, card, card_payload(card))
     return card
 
 
@@ -123,8 +124,7 @@ def change_state(card, target, actor, *, reason="", disable_reason="", csn=""):
         audit.record(transition.action, actor, current, card=current, person=current.person,
                      before=before, after=audit.snapshot(current, AUDITED_FIELDS),
                      reason=reason or current.disable_reason)
-        if transition.pushes:
-            outbox.enqueue(transition.action, current, card_payload(current))
+        outbox.enqueue(transition.action, current, card_payload(current))
     if target == State.ENCODED and current.establishment.auto_enable:
         current = _auto_enable(current, actor)
     return current

@@ -72,7 +72,7 @@ class Transition:
     roles: frozenset
     action: str  # audit action code, and the outbox event when `pushes` is set
     label: str
-    pushes: bool = False  # other systems must hear of it (through the outbox)
+    pushes: bool = False  # systems that mirror the card's validity must hear of it
     needs: tuple = ()  # what the caller must supply: "reason", "disable_reason", "csn"
     guards: tuple = field(default=())  # callables(card, role) -> error message or None
 
@@ -113,7 +113,7 @@ TRANSITIONS = [
     _t("IN_ENCODE", "PRINTED", {M, ST}, "card.encode_failed", _("Encoding failed")),
     _t("ENCODED", "ENABLED", {M, SY}, "card.enabled", _("Enable"), pushes=True,
        guards=(_needs_rights,)),
-    _t("ENCODED", "DESTROYED", {M}, "card.destroyed", _("Destroy")),
+    _t("ENCODED", "DESTROYED", {M}, "card.destroyed", _("Destroy"), pushes=True),
     _t("ENABLED", "DISABLED", {M, H, SY}, "card.disabled", _("Disable"), pushes=True,
        needs=("disable_reason",)),
     _t("DISABLED", "ENABLED", {M, H}, "card.enabled", _("Enable again"), pushes=True,
@@ -127,6 +127,11 @@ TRANSITIONS = [
 ]
 
 _BY_EDGE = {(t.source, t.target): t for t in TRANSITIONS}
+
+# Every transition goes to the outbox as an event (notifications want them all); the systems
+# that mirror a card's validity (access control, CROUS, ESC router…) listen to these only.
+PUSHED_EVENTS = frozenset(t.action for t in TRANSITIONS if t.pushes)
+REQUEST_EVENTS = {State.NEW: "card.requested", State.RENEWED: "card.renewal_requested"}
 
 # Creating a card is not a transition between states, but its rules live here too.
 CREATION = {

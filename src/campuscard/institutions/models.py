@@ -1,4 +1,6 @@
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campuscard.core.validators import validate_escn_prefix, validate_pic, validate_uai
@@ -21,6 +23,27 @@ class Establishment(models.Model):
     auto_enable = models.BooleanField(
         _("enable cards automatically after encoding"), default=False
     )
+    # What the card request form offers and asks (see portal/).
+    photo_width = models.PositiveSmallIntegerField(
+        _("photo width"), default=350, validators=[MinValueValidator(100)],
+        help_text=_("In pixels, as printed on the card template; with the height it fixes the "
+                    "crop ratio."),
+    )
+    photo_height = models.PositiveSmallIntegerField(
+        _("photo height"), default=450, validators=[MinValueValidator(100)],
+        help_text=_("In pixels, as printed on the card template."),
+    )
+    pickup_offered = models.BooleanField(_("cards can be picked up"), default=True)
+    pickup_place = models.CharField(
+        _("pick-up place"), max_length=300, blank=True,
+        help_text=_("Where students collect their card, shown on the request form."),
+    )
+    postal_offered = models.BooleanField(_("cards can be sent by post"), default=False)
+    rules_en = models.TextField(
+        _("card rules in English"), blank=True,
+        help_text=_("Rules a student must accept to request a card. Leave both empty for none."),
+    )
+    rules_fr = models.TextField(_("card rules in French"), blank=True)
 
     class Meta:
         verbose_name = _("establishment")
@@ -34,3 +57,15 @@ class Establishment(models.Model):
         self.country = (self.country or "").upper()
         self.uai = (self.uai or "").upper()
         super().save(*args, **kwargs)
+
+    @property
+    def rules(self):
+        """The rules in the current language, falling back to the other one."""
+        if (get_language() or "").startswith("fr"):
+            return self.rules_fr or self.rules_en
+        return self.rules_en or self.rules_fr
+
+    @property
+    def delivery_modes(self):
+        return [mode for mode, offered in (("pickup", self.pickup_offered),
+                                           ("postal", self.postal_offered)) if offered]

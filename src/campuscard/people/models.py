@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +15,15 @@ class Population(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_en = models.CharField(_("name in English"), max_length=100)
     name_fr = models.CharField(_("name in French"), max_length=100)
+    free_renewal = models.BooleanField(
+        _("free renewal"), default=True,
+        help_text=_("Whether people of this population get a new card for free."),
+    )
+    renewal_fee = models.DecimalField(
+        _("renewal fee"), max_digits=6, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In euros, paid when the new card is collected, when renewal is not free."),
+    )
 
     class Meta:
         verbose_name = _("population")
@@ -68,6 +80,12 @@ class Person(models.Model):
     crous_consent = models.BooleanField(_("CROUS consent"), default=False)
     crous_consent_at = models.DateTimeField(_("CROUS consent given or withdrawn on"),
                                             null=True, blank=True)
+    language = models.CharField(_("language for messages"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
+    rights_reminder_for = models.DateField(
+        _("end of rights last reminded"), null=True, blank=True,
+        help_text=_("The end-of-rights date the last reminder mail was sent for."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -99,6 +117,26 @@ class Person(models.Model):
     def rights_ended(self, today=None):
         today = today or timezone.localdate()
         return self.rights_end is not None and self.rights_end < today
+
+
+class ConsentRecord(models.Model):
+    """One consent given or withdrawn, kept forever: the person's page shows the history."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_records")
+    consent = models.CharField(_("consent"), max_length=8, choices=list(CONSENTS.items()))
+    given = models.BooleanField(_("given"))
+    recorded_at = models.DateTimeField(_("on"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["person", "-recorded_at"])]
+
+    def __str__(self):
+        return f"{self.person_id} {self.consent} {'+' if self.given else '-'} {self.recorded_at}"
 
 
 class StaffRole(models.Model):

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campuscard.core import audit, outbox
-from campuscard.people.models import CONSENTS, Person
+from campuscard.people.models import CONSENTS, ConsentRecord, Person
 
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "birth_date", "ine", "establishment",
                    "population", "academic_level", "rights_end")
@@ -64,18 +64,32 @@ def update_person(person, actor, **changes):
 
 
 def set_consent(person, actor, consent, given):
-    """Give or withdraw one consent (esc, photo, crous); the date of each change is kept."""
+    """Give or withdraw one consent (esc, photo, crous); every change is kept with its date.
+
+    Withdrawing the European consent also asks, through the outbox, that the person and their
+    cards be removed from the ESC router."""
     if consent not in CONSENTS:
         raise ValueError(f"unknown consent {consent}")
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         if getattr(person, f"{consent}_consent") == given:
             return person
+        now = timezone.now()
         setattr(person, f"{consent}_consent", given)
-        setattr(person, f"{consent}_consent_at", timezone.now())
+        setattr(person, f"{consent}_consent_at", now)
         person.save()
+        ConsentRecord.objects.create(person=person, consent=consent, given=given,
+                                     recorded_at=now, recorded_by=actor.user)
         audit.record("person.consent_changed", actor, person, person=person,
                      before={consent: not given}, after={consent: given})
         payload = person_payload(person) | {"consent": consent, "given": given}
         outbox.enqueue("person.consent_changed", person, payload)
+        if consent == "esc" and not given:
+            outbox.enqueue("person.esc_withdrawn", person, _esc_withdrawal(person))
     return person
+
+
+def _esc_withdrawal(person):
+    escns = person.cards.exclude(escn=None).order_by("pk").values_list("escn", flat=True)
+    return {"person_id": person.pk, "eppn": person.eppn, "pic": person.establishment.pic,
+            "escns": [str(escn) for escn in escns]}

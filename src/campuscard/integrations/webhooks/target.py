@@ -13,12 +13,10 @@ import json
 import httpx
 from django.conf import settings
 
+from campuscard.cards.states import PUSHED_EVENTS
 from campuscard.core.outbox import PermanentError, Target, TransientError
 
-EVENTS = frozenset({
-    "card.enabled", "card.disabled", "card.expired", "card.unexpired", "card.destroyed",
-    "person.updated", "person.consent_changed",
-})
+EVENTS = PUSHED_EVENTS | {"person.updated", "person.consent_changed", "person.esc_withdrawn"}
 RETRYABLE = {408, 425, 429}
 
 
