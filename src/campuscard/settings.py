@@ -177,6 +177,15 @@ EMAIL_HOST_USER = env("CAMPUSCARD_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env("CAMPUSCARD_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CAMPUSCARD_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env("CAMPUSCARD_EMAIL_FROM", "campuscard@localhost")
+# Absolute address of this site, for links in mails.
+CAMPUSCARD_PUBLIC_URL = env("CAMPUSCARD_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+CAMPUSCARD_RIGHTS_END_REMINDER_DAYS = env_int("CAMPUSCARD_RIGHTS_END_REMINDER_DAYS", 30)
+
+# Card photos: what an upload may be before it is even decoded.
+CAMPUSCARD_PHOTO_MAX_BYTES = env_int("CAMPUSCARD_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+CAMPUSCARD_PHOTO_MAX_PIXELS = env_int("CAMPUSCARD_PHOTO_MAX_PIXELS", 50_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Behind a TLS proxy in production: CAMPUSCARD_HTTPS=true turns on every HTTPS protection.
 HTTPS = env_bool("CAMPUSCARD_HTTPS", False)

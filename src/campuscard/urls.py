@@ -9,7 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("me/", core_views.my_cards, name="my_cards"),
+    path("me/", include("campuscard.portal.urls")),
     path("cards/<int:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
     path("manage/", include("campuscard.backoffice.urls")),
     path("api/", include("campuscard.api.urls")),

@@ -52,19 +52,34 @@ def _locked(card_id):
 
 # --- creating cards ---------------------------------------------------------------------------
 
-def request_card(person, actor, *, photo=None):
-    """A first card request: a new card in NEW, with its ESCN."""
-    return _create_card(person, actor, State.NEW, photo=photo)
+REQUEST_DETAILS = ("delivery_mode", "postal_address", "rules_accepted_at")
 
 
-def renew_card(card, actor, *, reason, photo=None):
+def request_card(person, actor, *, photo=None, **details):
+    """A card request: a new card in NEW, with its ESCN.
+
+    `details` are what the request form collected: delivery_mode, postal_address,
+    rules_accepted_at."""
+    _check_details(details)
+    return _create_card(person, actor, State.NEW, photo=photo, **details)
+
+
+def renew_card(card, actor, *, reason, photo=None, fee_due=None, **details):
     """A new card in RENEWED; the old one stays as it is until the new one is enabled."""
     if not (reason or "").strip():
         raise ValidationError(_("Say why a new card is needed."), code="reason")
     if card.state not in states.RENEWABLE_STATES:
         raise IllegalTransition(_("Only an issued card can be renewed."))
+    _check_details(details)
     return _create_card(card.person, actor, State.RENEWED, photo=photo or card.photo,
-                        renewal_of=card, renewal_reason=reason.strip())
+                        renewal_of=card, renewal_reason=reason.strip(), fee_due=fee_due,
+                        **details)
+
+
+def _check_details(details):
+    unknown = set(details) - set(REQUEST_DETAILS)
+    if unknown:
+        raise TypeError(f"unknown request details: {sorted(unknown)}")
 
 
 def _create_card(person, actor, state, **fields):

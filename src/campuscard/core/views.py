@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 
 from campuscard.cards.models import Card
 from campuscard.core.permissions import can_view_card, scope_of
@@ -11,14 +11,7 @@ def home(request):
         return redirect("login")
     if scope_of(request.user).is_staff_member:
         return redirect("backoffice:cards")
-    return redirect("my_cards")
-
-
-@login_required
-def my_cards(request):
-    person = getattr(request.user, "person", None)
-    cards = person.cards.order_by("-requested_at") if person else Card.objects.none()
-    return render(request, "core/my_cards.html", {"person": person, "cards": cards})
+    return redirect("portal:home")
 
 
 @login_required
