@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "campuscard.cards",
     "campuscard.backoffice",
     "campuscard.portal",
+    "campuscard.esc",
     "campuscard.notifications",
     "campuscard.api",
     "campuscard.integrations.webhooks",

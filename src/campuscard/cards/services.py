@@ -96,17 +96,35 @@ def _create_card(person, actor, state, **fields):
         if person.cards.filter(state__in=states.PENDING_STATES).exists():
             raise IllegalTransition(_("A card request is already in progress."))
         now = timezone.now()
-        card = Card.objects.create(
+        card = _insert_with_new_escn(Card(
             person=person, establishment=person.establishment, state=state,
-            state_changed_at=now, state_changed_by=actor.user, requested_at=now,
-            escn=generate_escn(person.establishment.escn_prefix, person.establishment.pic),
-            **fields,
-        )
+            state_changed_at=now, state_changed_by=actor.user, requested_at=now, **fields,
+        ))
         action = states.REQUEST_EVENTS[state]
         audit.record(action, actor, card, card=card, person=person,
                      after=audit.snapshot(card, AUDITED_FIELDS),
                      reason=fields.get("renewal_reason", ""))
         outbox.enqueue(action, card, card_payload(card))
+    return card
+
+
+def _insert_with_new_escn(card, attempts=3):
+    """Save a new card with a fresh ESCN. Another process may, once in a blue moon, have minted
+    the same number (same 100-ns tick, same random clock sequence): then draw again."""
+    for _retry in range(attempts - 1):
+        try:
+            return _insert(card)
+        except IntegrityError:
+            if not Card.objects.filter(escn=card.escn).exists():
+                raise
+    return _insert(card)
+
+
+def _insert(card):
+    establishment = card.establishment
+    card.escn = generate_escn(establishment.escn_prefix, establishment.pic)
+    with transaction.atomic():
+        card.save(force_insert=True)
     return card
 
 
