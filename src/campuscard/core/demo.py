@@ -10,6 +10,7 @@ import io
 import logging
 import random
 import unicodedata
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -18,7 +19,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from campuscard.cards import services as cards
-from campuscard.cards.states import RENEWABLE_STATES, DisableReason, State
+from campuscard.cards.states import PUSHED_EVENTS, RENEWABLE_STATES, DisableReason, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.institutions.models import Establishment
@@ -30,15 +31,23 @@ logger = logging.getLogger("campuscard.demo")
 DEMO_PASSWORD = "demo"  # noqa: S105 - a demo on 127.0.0.1, printed on the console on purpose
 DEMO_TARGET = "campuscard.core.demo.DemoAccessTarget"
 
+RULES_EN = ("The card is personal. Report it lost or stolen at once from this site. "
+            "A card damaged on purpose is replaced at your expense.")
+RULES_FR = ("La carte est personnelle. Signalez sans attendre sa perte ou son vol sur ce site. "
+            "Une carte volontairement abîmée est remplacée à vos frais.")
 ESTABLISHMENTS = [
     {"code": "univ-rouen", "name": "Université de Rouen Normandie", "pic": "999859608",
-     "escn_prefix": "066", "uai": "0761904G", "auto_enable": False, "domain": "univ-rouen.fr"},
+     "escn_prefix": "066", "uai": "0761904G", "auto_enable": False, "domain": "univ-rouen.fr",
+     "pickup_place": "Maison de l'Université, Mont-Saint-Aignan", "postal_offered": True,
+     "rules_en": RULES_EN, "rules_fr": RULES_FR},
     {"code": "insa-rouen", "name": "INSA Rouen Normandie", "pic": "999465982",
-     "escn_prefix": "001", "uai": "0761613L", "auto_enable": True, "domain": "insa-rouen.fr"},
+     "escn_prefix": "001", "uai": "0761613L", "auto_enable": True, "domain": "insa-rouen.fr",
+     "pickup_place": "Scolarité, bâtiment Magellan"},
 ]
 DOMAINS = {e["code"]: e["domain"] for e in ESTABLISHMENTS}
-POPULATIONS = [("student", "Student", "Étudiant"), ("staff", "Staff", "Personnel"),
-               ("guest", "Guest", "Invité")]
+# (code, English name, French name, renewal fee: None when renewal is free)
+POPULATIONS = [("student", "Student", "Étudiant", None), ("staff", "Staff", "Personnel", None),
+               ("guest", "Guest", "Invité", Decimal("8.00"))]
 
 # (username, StaffRole kind, establishment codes, what the login table says)
 STAFF = [
@@ -53,13 +62,14 @@ STUDENTS = [
     ("etudiante-insa", "Inès", "Haddad", "insa-rouen", "renewed",
      "student, lost card and renewal request"),
     ("nouvel-etudiant", "Hugo", "Lefebvre", "univ-rouen", "new", "student, first request"),
+    ("sans-carte", "Alix", "Girard", "univ-rouen", "none", "student without a card yet"),
     ("ancien-etudiant", "Léa", "Moreau", "univ-rouen", "caduc", "former student, expired card"),
 ]
 
 # The final state of each of a person's successive cards. A later card renews the one before
 # when it can.
 SCENARIOS = {
-    "new": ["NEW"], "checked": ["REQUEST_CHECKED"], "in_print": ["IN_PRINT"],
+    "none": [], "new": ["NEW"], "checked": ["REQUEST_CHECKED"], "in_print": ["IN_PRINT"],
     "printed": ["PRINTED"], "in_encode": ["IN_ENCODE"], "encoded": ["ENCODED"],
     "enabled": ["ENABLED"], "disabled": ["DISABLED"], "rejected": ["REJECTED"],
     "canceled": ["CANCELED"], "destroyed": ["DESTROYED"], "caduc": ["ENABLED"],
@@ -96,8 +106,8 @@ class DemoAccessTarget(outbox.Target):
     """Stands in for a building access system: the demo's pushes land in the worker's log."""
 
     name = "demo-access"
-    events = frozenset({"card.enabled", "card.disabled", "card.expired", "card.unexpired",
-                        "card.destroyed"})
+    label = "Demo access control"
+    events = PUSHED_EVENTS
 
     def deliver(self, item):
         logger.info("demo access system: %s for card %s", item.operation, item.object_id)
@@ -156,8 +166,10 @@ class Demo:
 
     def make_populations(self):
         return {code: Population.objects.get_or_create(
-                    code=code, defaults={"name_en": en, "name_fr": fr})[0]
-                for code, en, fr in POPULATIONS}
+                    code=code, defaults={"name_en": en, "name_fr": fr,
+                                         "free_renewal": fee is None,
+                                         "renewal_fee": fee or Decimal("0")})[0]
+                for code, en, fr, fee in POPULATIONS}
 
     def make_staff(self):
         for username, kind, codes, _ in STAFF:
@@ -192,7 +204,7 @@ class Demo:
         email = self.unique_email(first, last, DOMAINS[establishment.code])
         today = timezone.localdate()
         fields = {"first_name": first, "last_name": last, "email": email, "eppn": email,
-                  "establishment": establishment, "population": population,
+                  "establishment": establishment, "population": population, "language": "fr",
                   "rights_end": rights_end(population.code, today)}
         if population.code == "student":
             fields |= self.student_fields(today)

@@ -104,7 +104,7 @@ def ensure_establishments(count):
 
 def ensure_populations():
     return [Population.objects.get_or_create(code=code, defaults={"name_en": en, "name_fr": fr})[0]
-            for code, en, fr in POPULATIONS]
+            for code, en, fr, _fee in POPULATIONS]
 
 
 def cards_per_person(people, cards, rng):

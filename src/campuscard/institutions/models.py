@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -57,6 +58,10 @@ class Establishment(models.Model):
         self.country = (self.country or "").upper()
         self.uai = (self.uai or "").upper()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if not (self.pickup_offered or self.postal_offered):
+            raise ValidationError(_("Offer at least one way to get the card: pick-up or post."))
 
     @property
     def rules(self):

@@ -6,7 +6,7 @@ from campuscard.people.models import Person, Population, StaffRole
 
 @admin.register(Population)
 class PopulationAdmin(AuditedAdmin):
-    list_display = ("code", "name_en", "name_fr")
+    list_display = ("code", "name_en", "name_fr", "free_renewal", "renewal_fee")
 
 
 @admin.register(Person)
