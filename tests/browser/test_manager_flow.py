@@ -1,52 +1,16 @@
 """A manager walks a request to an enabled card in a real browser (the system Chromium)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
 
-from ..conftest import PASSWORD, card_in_state
+from ..conftest import card_in_state
+from .conftest import log_in
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CSN = "04A1B2C3D4E5F6"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_page():
-    if not CHROMIUM.exists():
-        if os.environ.get("CAMPUSCARD_REQUIRE_BROWSER"):  # CI installs it: absence is a failure
-            pytest.fail("no Chromium at /usr/bin/chromium")
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/manage/")
 
 
 def click_and_expect_state(page, button, state_label):

@@ -1,0 +1,66 @@
+"""The system Chromium, driven by Playwright, for the browser tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ..conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture
+def chromium():
+    """The system Chromium; CI installs it, so there its absence is a failure."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CAMPUSCARD_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium at /usr/bin/chromium")
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """new_page(**context options) -> a page in a fresh context (its own cookies)."""
+    contexts = []
+
+    def make(**options):
+        context = chromium.new_context(locale="en-US", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(new_page):
+    return new_page(**DESKTOP)
+
+
+def log_in(page, base_url, username, lands_on="/manage/"):
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}{lands_on}")
