@@ -16,6 +16,7 @@ from campuscard.core import audit, outbox
 from campuscard.core.permissions import roles_on_card
 from campuscard.core.validators import normalise_code, validate_csn
 from campuscard.esc.escn import generate_escn
+from campuscard.esc.esi import assign_esi
 
 AUDITED_FIELDS = ("state", "csn", "disable_reason", "rejection_reason", "reject_count",
                   "delivered_at", "escn")
@@ -95,6 +96,8 @@ def _create_card(person, actor, state, **fields):
             raise IllegalTransition(_("The holder's rights have ended."))
         if person.cards.filter(state__in=states.PENDING_STATES).exists():
             raise IllegalTransition(_("A card request is already in progress."))
+        if person.esc_consent:
+            assign_esi(person)
         now = timezone.now()
         card = _insert_with_new_escn(Card(
             person=person, establishment=person.establishment, state=state,

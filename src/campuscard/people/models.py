@@ -60,6 +60,11 @@ class Person(models.Model):
     email = models.EmailField(_("email"), blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     ine = models.CharField(_("INE"), max_length=11, blank=True, validators=[validate_ine])
+    esi = models.CharField(
+        _("European Student Identifier"), max_length=255, blank=True, editable=False,
+        help_text=_("Built once, when first needed, and never changed: the ESC router cannot "
+                    "change it."),
+    )
     establishment = models.ForeignKey(
         "institutions.Establishment", on_delete=models.PROTECT, related_name="people",
         verbose_name=_("establishment"),

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campuscard.core import audit, outbox
+from campuscard.esc.esi import assign_esi
 from campuscard.people.models import CONSENTS, ConsentRecord, Person
 
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "birth_date", "ine", "establishment",
@@ -80,6 +81,8 @@ def set_consent(person, actor, consent, given):
         person.save()
         ConsentRecord.objects.create(person=person, consent=consent, given=given,
                                      recorded_at=now, recorded_by=actor.user)
+        if consent == "esc" and given:
+            assign_esi(person)
         audit.record("person.consent_changed", actor, person, person=person,
                      before={consent: not given}, after={consent: given})
         payload = person_payload(person) | {"consent": consent, "given": given}
