@@ -7,4 +7,13 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("request/", request_views.request_card, name="request"),
+    path("cards/<int:card_id>/", views.card_detail, name="card"),
+    path("cards/<int:card_id>/block/", views.block_card, name="block"),
+    path("cards/<int:card_id>/enable/", views.enable_card, name="enable"),
+    path("cards/<int:card_id>/cancel/", views.cancel_request, name="cancel"),
+    path("cards/<int:card_id>/received/", views.confirm_received, name="received"),
+    path("cards/<int:card_id>/renew/", views.renew_card, name="renew"),
+    path("consents/", views.consents, name="consents"),
+    path("data/", views.my_data_page, name="my_data"),
+    path("data/download/", views.my_data_download, name="my_data_download"),
 ]

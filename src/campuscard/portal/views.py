@@ -1,13 +1,164 @@
-"""The student's own pages: follow, block, renew a card; consents; my data."""
+"""The student's own pages: follow, block, re-enable, receive and renew a card; consents; my data.
 
+A student only ever reaches their own cards: every card is looked up through request.user.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
+from campuscard.cards.states import IllegalTransition, State
+from campuscard.core.actors import Actor
+from campuscard.people import services as people_services
+from campuscard.portal import my_data, renewal
+from campuscard.portal.account_forms import BlockForm, ConsentForm, RenewalForm
+from campuscard.portal.services import process_photo
+from campuscard.portal.tracking import holder_actions, tracking_steps
 
+
+def _person(request):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404(_("No card holder record is linked to your account."))
+    return person
+
+def _posted(request):
+    """The form data of a POST, even an empty one (every box unticked), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _own_card(request, card_id):
+    return get_object_or_404(
+        Card.objects.select_related("person__population", "establishment"),
+        pk=card_id, person__user=request.user,
+    )
+
+def _card_context(card):
+    return {"card": card, "steps": tracking_steps(card), "actions": holder_actions(card)}
 
 @login_required
 def home(request):
     person = getattr(request.user, "person", None)
-    cards = person.cards.order_by("-requested_at") if person else Card.objects.none()
-    return render(request, "portal/home.html", {"person": person, "cards": cards})
+    if person is None:
+        return render(request, "portal/home.html", {"person": None})
+    cards = list(person.cards.select_related("establishment").order_by("-requested_at", "-pk"))
+    context = {"person": person, "current": _card_context(cards[0]) if cards else None,
+               "older": cards[1:], "may_request": _may_request(cards)}
+    return render(request, "portal/home.html", context)
+
+def _may_request(cards):
+    """A first request, or a new one after the last was rejected or canceled."""
+    return not cards or cards[0].state in (State.REJECTED, State.CANCELED)
+
+@login_required
+def card_detail(request, card_id):
+    card = _own_card(request, card_id)
+    return render(request, "portal/card.html", {"person": card.person} | _card_context(card))
+
+@login_required
+def block_card(request, card_id):
+    """Second click of “lost / stolen / broken”: confirm, and the card is blocked at once."""
+    card = _own_card(request, card_id)
+    form = BlockForm(_posted(request), initial={"reason": request.GET.get("reason")})
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        if _act(request, lambda: card_services.disable(card, Actor.from_request(request), reason)):
+            messages.success(request, _("Your card is blocked. Every service has been told."))
+            return redirect("portal:card", card_id=card.pk)
+    return render(request, "portal/block.html", {"card": card, "form": form})
+
+@login_required
+@require_POST
+def enable_card(request, card_id):
+    card = _own_card(request, card_id)
+    if _act(request, lambda: card_services.enable(card, Actor.from_request(request))):
+        messages.success(request, _("Your card works again."))
+    return redirect("portal:card", card_id=card.pk)
+
+@login_required
+@require_POST
+def cancel_request(request, card_id):
+    card = _own_card(request, card_id)
+    if _act(request, lambda: card_services.cancel_request(card, Actor.from_request(request))):
+        messages.success(request, _("Your request is canceled."))
+    return redirect("portal:card", card_id=card.pk)
+
+@login_required
+@require_POST
+def confirm_received(request, card_id):
+    card = _own_card(request, card_id)
+    if _act(request, lambda: card_services.mark_delivered(card, Actor.from_request(request))):
+        messages.success(request, _("Thank you: we have recorded that you got your card."))
+    return redirect("portal:card", card_id=card.pk)
+
+@login_required
+def renew_card(request, card_id):
+    card = _own_card(request, card_id)
+    fee = renewal.renewal_fee(card.person)
+    form = RenewalForm(_posted(request), request.FILES if request.method == "POST" else None,
+                       establishment=card.establishment, fee=fee)
+    if request.method == "POST" and form.is_valid():
+        new_card = _renew(request, card, form)
+        if new_card:
+            messages.success(request, _("Your request for a new card is sent. Your current "
+                                        "card keeps working until the new one is enabled."))
+            return redirect("portal:card", card_id=new_card.pk)
+    return render(request, "portal/renew.html", {"card": card, "form": form, "fee": fee})
+
+
+def _renew(request, card, form):
+    """The renewal, its photo checked first; a refused photo shows on the form."""
+    data = form.cleaned_data
+    try:
+        photo = process_photo(card.establishment, data.get("photo"), crop=form.crop_box(),
+                              rotation=data.get("rotation") or 0)
+    except ValidationError as exc:
+        form.add_error("photo", exc)
+        return None
+    return _act(request, lambda: renewal.request_renewal(
+        card, Actor.from_request(request), reason=form.reason_text(),
+        fee_accepted=data.get("accept_fee", False), photo=photo))
+
+
+def _act(request, verb):
+    """Run a card verb; a refusal becomes a message on the page. Returns what the verb
+    returned (the card), or None when it was refused."""
+    try:
+        return verb()
+    except (IllegalTransition, ValidationError) as exc:
+        messages.error(request, card_services.error_message(exc))
+        return None
+
+@login_required
+def consents(request):
+    person = _person(request)
+    form = ConsentForm(_posted(request), person=person)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.from_request(request)
+        for consent, given in form.changes(person).items():
+            people_services.set_consent(person, actor, consent, given)
+        messages.success(request, _("Your choices are saved."))
+        return redirect("portal:consents")
+    history = person.consent_records.all()[:50]
+    return render(request, "portal/consents.html",
+                  {"person": person, "form": form, "history": history})
+
+@login_required
+def my_data_page(request):
+    person = _person(request)
+    return render(request, "portal/my_data.html",
+                  {"person": person, "systems": my_data.systems_reached(person)})
+
+@login_required
+def my_data_download(request):
+    person = _person(request)
+    response = HttpResponse(my_data.build_my_data_archive(person), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="my-campuscard-data.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
