@@ -190,8 +190,12 @@ class Demo:
 
     def make_person(self, first, last, code, population, scenario, user=None):
         establishment = self.establishments[code]
-        person = people.create_person(self.manager_actor(code), user=user,
-                                      **self.person_fields(first, last, establishment, population))
+        fields = self.person_fields(first, last, establishment, population)
+        consents = fields.pop("consents", {})
+        person = people.create_person(self.manager_actor(code), user=user, **fields)
+        for consent, given in consents.items():
+            if given:
+                person = people.set_consent(person, self.holder_or_manager(person), consent, True)
         photo = portrait_jpeg(first, last)
         card = None
         for final in SCENARIOS[scenario]:
@@ -215,8 +219,8 @@ class Demo:
         return {"ine": f"{rng.randrange(10**9):09d}{rng.choice('ABCDEFGHJK')}{rng.choice('XYZ')}",
                 "birth_date": today - datetime.timedelta(days=rng.randrange(18 * 365, 26 * 365)),
                 "academic_level": rng.choice(["BACHELOR", "BACHELOR", "MASTER", "DOCTORATE"]),
-                "esc_consent": True, "esc_consent_at": timezone.now(),
-                "crous_consent": rng.random() < 0.7, "photo_consent": rng.random() < 0.5}
+                "consents": {"esc": True, "crous": rng.random() < 0.7,
+                             "photo": rng.random() < 0.5}}
 
     def unique_email(self, first, last, domain):
         base = f"{ascii_slug(first)}.{ascii_slug(last)}"
