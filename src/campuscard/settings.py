@@ -206,7 +206,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # The outbox: what reaches other systems, and how hard the worker tries.
 CAMPUSCARD_TARGETS = env_list(
-    "CAMPUSCARD_TARGETS", "campuscard.integrations.webhooks.target.WebhookTarget"
+    "CAMPUSCARD_TARGETS",
+    "campuscard.integrations.webhooks.target.WebhookTarget,"
+    "campuscard.notifications.target.MailTarget",
 )
 CAMPUSCARD_WEBHOOK_URLS = env_list("CAMPUSCARD_WEBHOOK_URLS")
 CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")

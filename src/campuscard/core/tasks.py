@@ -18,6 +18,13 @@ def sweep_rights_ends():
 
 
 @task()
+def send_rights_end_reminders():
+    from campuscard.notifications.services import send_rights_end_reminders as send
+
+    return send()
+
+
+@task()
 def prune_done_pushes():
     cutoff = timezone.now() - DONE_PUSH_RETENTION
     deleted, _ = OutboxItem.objects.filter(status=OutboxItem.Status.DONE,
@@ -29,4 +36,5 @@ def prune_done_pushes():
 PERIODIC = [
     (sweep_rights_ends, timedelta(hours=1)),
     (prune_done_pushes, timedelta(days=1)),
+    (send_rights_end_reminders, timedelta(days=1)),
 ]
