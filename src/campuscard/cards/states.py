@@ -55,6 +55,9 @@ EXPIRING_STATES = frozenset({State.ENABLED, State.DISABLED, State.ENCODED})
 CANCELED_AT_RIGHTS_END = frozenset({State.NEW, State.RENEWED, State.REQUEST_CHECKED})
 # States from which a person may ask for a renewal.
 RENEWABLE_STATES = frozenset({State.ENABLED, State.DISABLED, State.DESTROYED, State.CADUC})
+# After these, a person's next card is a fresh request; after any other state it is either the
+# request in progress or a renewal of the card they hold.
+FRESH_REQUEST_AFTER = frozenset({State.REJECTED, State.CANCELED})
 # A card exists physically from print on, so it can be handed over.
 DELIVERABLE_STATES = frozenset({
     State.PRINTED, State.IN_ENCODE, State.ENCODED, State.ENABLED, State.DISABLED,

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
 from campuscard.cards.photos import prepare_photo
-from campuscard.cards.states import PENDING_STATES, RENEWABLE_STATES
+from campuscard.cards.states import FRESH_REQUEST_AFTER
 from campuscard.people import services as people_services
 from campuscard.people.models import CONSENTS, Person
 
@@ -24,7 +24,7 @@ def blocks_request(card):
 
     A request in progress is followed on its own page; an issued card is renewed instead.
     After a rejected or canceled request (or none), a new request is welcome."""
-    return card is not None and card.state in PENDING_STATES | RENEWABLE_STATES
+    return card is not None and card.state not in FRESH_REQUEST_AFTER
 
 
 def submit_request(person, actor, *, upload, crop, rotation, consents, delivery_mode,

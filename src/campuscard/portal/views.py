@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
-from campuscard.cards.states import IllegalTransition, State
+from campuscard.cards.states import IllegalTransition
 from campuscard.core.actors import Actor
 from campuscard.people import services as people_services
 from campuscard.portal import my_data, renewal
 from campuscard.portal.account_forms import BlockForm, ConsentForm, RenewalForm
-from campuscard.portal.services import process_photo
+from campuscard.portal.services import blocks_request, process_photo
 from campuscard.portal.tracking import holder_actions, tracking_steps
 
 
@@ -27,6 +27,7 @@ def _person(request):
     if person is None:
         raise Http404(_("No card holder record is linked to your account."))
     return person
+
 
 def _posted(request):
     """The form data of a POST, even an empty one (every box unticked), else None."""
@@ -39,8 +40,10 @@ def _own_card(request, card_id):
         pk=card_id, person__user=request.user,
     )
 
+
 def _card_context(card):
     return {"card": card, "steps": tracking_steps(card), "actions": holder_actions(card)}
+
 
 @login_required
 def home(request):
@@ -48,18 +51,17 @@ def home(request):
     if person is None:
         return render(request, "portal/home.html", {"person": None})
     cards = list(person.cards.select_related("establishment").order_by("-requested_at", "-pk"))
-    context = {"person": person, "current": _card_context(cards[0]) if cards else None,
-               "older": cards[1:], "may_request": _may_request(cards)}
+    latest = cards[0] if cards else None
+    context = {"person": person, "current": _card_context(latest) if latest else None,
+               "older": cards[1:], "may_request": not blocks_request(latest)}
     return render(request, "portal/home.html", context)
 
-def _may_request(cards):
-    """A first request, or a new one after the last was rejected or canceled."""
-    return not cards or cards[0].state in (State.REJECTED, State.CANCELED)
 
 @login_required
 def card_detail(request, card_id):
     card = _own_card(request, card_id)
     return render(request, "portal/card.html", {"person": card.person} | _card_context(card))
+
 
 @login_required
 def block_card(request, card_id):
@@ -73,6 +75,7 @@ def block_card(request, card_id):
             return redirect("portal:card", card_id=card.pk)
     return render(request, "portal/block.html", {"card": card, "form": form})
 
+
 @login_required
 @require_POST
 def enable_card(request, card_id):
@@ -80,6 +83,7 @@ def enable_card(request, card_id):
     if _act(request, lambda: card_services.enable(card, Actor.from_request(request))):
         messages.success(request, _("Your card works again."))
     return redirect("portal:card", card_id=card.pk)
+
 
 @login_required
 @require_POST
@@ -89,6 +93,7 @@ def cancel_request(request, card_id):
         messages.success(request, _("Your request is canceled."))
     return redirect("portal:card", card_id=card.pk)
 
+
 @login_required
 @require_POST
 def confirm_received(request, card_id):
@@ -96,6 +101,7 @@ def confirm_received(request, card_id):
     if _act(request, lambda: card_services.mark_delivered(card, Actor.from_request(request))):
         messages.success(request, _("Thank you: we have recorded that you got your card."))
     return redirect("portal:card", card_id=card.pk)
+
 
 @login_required
 def renew_card(request, card_id):
@@ -135,6 +141,7 @@ def _act(request, verb):
         messages.error(request, card_services.error_message(exc))
         return None
 
+
 @login_required
 def consents(request):
     person = _person(request)
@@ -149,11 +156,13 @@ def consents(request):
     return render(request, "portal/consents.html",
                   {"person": person, "form": form, "history": history})
 
+
 @login_required
 def my_data_page(request):
     person = _person(request)
     return render(request, "portal/my_data.html",
                   {"person": person, "systems": my_data.systems_reached(person)})
+
 
 @login_required
 def my_data_download(request):
