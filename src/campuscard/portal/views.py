@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campuscard.cards import services as card_services
@@ -76,31 +77,26 @@ def block_card(request, card_id):
     return render(request, "portal/block.html", {"card": card, "form": form})
 
 
-@login_required
-@require_POST
-def enable_card(request, card_id):
-    card = _own_card(request, card_id)
-    if _act(request, lambda: card_services.enable(card, Actor.from_request(request))):
-        messages.success(request, _("Your card works again."))
-    return redirect("portal:card", card_id=card.pk)
+def _one_click(verb, done):
+    """A POST-only view that runs `verb(card, actor)` on the student's own card."""
+
+    @login_required
+    @require_POST
+    def view(request, card_id):
+        card = _own_card(request, card_id)
+        if _act(request, lambda: verb(card, Actor.from_request(request))):
+            messages.success(request, done)
+        return redirect("portal:card", card_id=card.pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def cancel_request(request, card_id):
-    card = _own_card(request, card_id)
-    if _act(request, lambda: card_services.cancel_request(card, Actor.from_request(request))):
-        messages.success(request, _("Your request is canceled."))
-    return redirect("portal:card", card_id=card.pk)
-
-
-@login_required
-@require_POST
-def confirm_received(request, card_id):
-    card = _own_card(request, card_id)
-    if _act(request, lambda: card_services.mark_delivered(card, Actor.from_request(request))):
-        messages.success(request, _("Thank you: we have recorded that you got your card."))
-    return redirect("portal:card", card_id=card.pk)
+enable_card = _one_click(card_services.enable, gettext_lazy("Your card works again."))
+cancel_request = _one_click(card_services.cancel_request,
+                            gettext_lazy("Your request is canceled."))
+confirm_received = _one_click(
+    card_services.mark_delivered,
+    gettext_lazy("Thank you: we have recorded that you got your card."))
 
 
 @login_required
