@@ -170,6 +170,7 @@ class Seeder:
             "rights_end": self.future_rights_end(), "esc_consent": rng.random() < 0.8,
             "esc_consent_at": None, "photo_consent": rng.random() < 0.5, "photo_consent_at": None,
             "crous_consent": rng.random() < 0.7, "crous_consent_at": None, "updated_at": self.now,
+            "language": "", "rights_reminder_for": None, "esi": "",
         }
 
     def weights(self):
@@ -217,6 +218,8 @@ class Seeder:
             "csn": None, "photo": "", "reject_count": 0, "rejection_reason": "",
             "disable_reason": "", "renewal_of_id": None, "renewal_reason": "",
             "encoded_at": None, "enabled_at": None, "delivered_at": None, "delivered_by_id": None,
+            "delivery_mode": "pickup", "postal_address": "", "rules_accepted_at": None,
+            "fee_due": None,
         }
         if previous is not None and State(previous["state"]) in RENEWABLE_STATES:
             row.update(renewal_of_id=previous["id"], renewal_reason="Carte perdue")
