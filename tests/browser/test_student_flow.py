@@ -120,6 +120,23 @@ def bad_files(tmp_path):
     return {"svg": svg, "small": small, "truncated": truncated}
 
 
+def test_a_photo_taken_with_the_webcam_goes_with_the_request(live_server, new_page, student):
+    from playwright.sync_api import expect
+
+    page = new_page(**PHONE)
+    log_in(page, live_server.url, "alice", lands_on="/me/")
+    page.goto(f"{live_server.url}/me/request/")
+    page.get_by_role("button", name="Take a photo with my camera").click()
+    page.get_by_role("button", name="Take the photo").click()
+    expect(page.get_by_role("group", name="Photo frame")).to_be_visible()
+    page.get_by_label("I will pick it up").check()
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url(f"{live_server.url}/me/")
+    card = Card.objects.get(person=student)
+    with card.photo.open("rb") as photo:
+        assert Image.open(photo).size == (350, 450)
+
+
 # What the page says: the browser's own check where it can tell, else the server's refusal.
 REFUSALS = {"svg": r"cannot be read|not a photo we can read", "small": r"too small",
             "truncated": r"incomplete or damaged|cannot be read"}
