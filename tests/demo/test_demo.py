@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from PIL import Image
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
@@ -23,6 +24,10 @@ def test_demo_has_cards_in_every_state_through_the_services():
             assert len(actions) >= 2, card
     assert OutboxItem.objects.filter(target=DemoAccessTarget.name).exists()
     assert not Card.objects.filter(photo="").exists()
+    card = Card.objects.select_related("establishment").first()
+    with card.photo.open("rb") as photo:  # demo photos go through the real pipeline
+        assert Image.open(photo).size == (card.establishment.photo_width,
+                                          card.establishment.photo_height)
 
 
 def test_demo_establishments_and_logins():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from campuscard.cards import services as cards
+from campuscard.cards.photos import prepare_photo
 from campuscard.cards.states import PUSHED_EVENTS, RENEWABLE_STATES, DisableReason, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
@@ -239,7 +240,10 @@ class Demo:
         if previous is not None and previous.state in RENEWABLE_STATES:
             reason = "Carte perdue" if previous.state == State.DISABLED else "Carte remplacée"
             return cards.renew_card(previous, by, reason=reason)
-        return cards.request_card(person, by, photo=ContentFile(photo, name="photo.jpg"))
+        establishment = person.establishment
+        photo = prepare_photo(ContentFile(photo, name="photo.jpg"),
+                              size=(establishment.photo_width, establishment.photo_height))
+        return cards.request_card(person, by, photo=photo)
 
     def walk(self, card, final):
         by = self.manager_actor(card.establishment.code)
