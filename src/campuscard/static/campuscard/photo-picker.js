@@ -221,6 +221,9 @@
   Picker.prototype.bind = function () {
     var self = this;
     this.input.addEventListener("change", function () { self.load(self.input.files[0]); });
+    // A file chosen before this script ran (slow connection, or restored by the browser on
+    // "back") would otherwise never be framed.
+    if (this.input.files && this.input.files.length) this.load(this.input.files[0]);
     this.root.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");
       if (button) self.act(button.dataset.action);
