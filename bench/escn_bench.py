@@ -8,13 +8,21 @@ Exits with status 1 when the batch generator misses it. See docs/benchmarks.md.
 """
 
 import argparse
+import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 
-from campuscard.esc.escn import generate_escn, generate_escns
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campuscard.settings")
+os.environ.setdefault("CAMPUSCARD_HOME", tempfile.mkdtemp(prefix="campuscard-bench-"))
+django.setup()
+
+from campuscard.esc.escn import generate_escn, generate_escns  # noqa: E402
 
 PIC, PREFIX = "999859608", "066"
 TARGET = 100_000

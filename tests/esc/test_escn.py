@@ -58,6 +58,8 @@ def test_processes_minting_at_once_never_give_the_same_number():
         batches = pool.map(_mint, [50_000] * 4)
     numbers = [n for batch in batches for n in batch]
     assert len(set(numbers)) == len(numbers) == 200_000
+    # Not by luck of the random clock sequences: not even a tick is shared.
+    assert len({uuid.UUID(n).time for n in numbers}) == 200_000
 
 
 @pytest.mark.parametrize("bad", [
@@ -98,3 +100,15 @@ def test_the_command_prints_count_valid_numbers_one_a_line():
 def test_the_command_refuses_a_bad_pic():
     with pytest.raises(CommandError):
         call_command("esc", "escn", "--pic", "12", "--count", "1", stdout=StringIO())
+
+
+def _mint_one_by_one(count):
+    return [str(generate_escn(PREFIX, PIC)) for _ in range(count)]
+
+
+def test_processes_and_threads_minting_one_by_one_share_no_tick():
+    """Each number costs one reservation: four processes interleave at the finest grain."""
+    with multiprocessing.get_context("fork").Pool(4) as pool:  # forked: the lock must hold
+        batches = pool.map(_mint_one_by_one, [20_000] * 4)
+    ticks = [uuid.UUID(n).time for batch in batches for n in batch]
+    assert len(set(ticks)) == len(ticks) == 80_000

@@ -6,12 +6,15 @@ The timestamp counts 100-ns intervals since 1582-10-15, as RFC 4122 says (ESUP's
 adds the Gregorian offset in milliseconds instead). The clock sequence is 14 random bits drawn
 for each number.
 
-Uniqueness: within a process, timestamps never repeat (a burst takes the next free tick).
-Across processes sharing a prefix, two numbers collide only if they fall on the same 100-ns
-tick *and* draw the same 14 random bits; the database's unique index on Card.escn turns that
-last chance into a retry (see cards.services).
+Uniqueness: a tick is never handed out twice on one machine. Processes reserve their ticks
+from a small shared file under an exclusive lock (RFC 4122's "stable storage" for the last
+timestamp), so a burst, several threads or several workers each get ticks of their own.
+Machines tell themselves apart by their prefix: give each generating server its own. The
+database's unique index on Card.escn stays as the last guard (see cards.services).
 """
 
+import fcntl
+import os
 import re
 import secrets
 import threading
@@ -25,17 +28,43 @@ from django.utils.translation import gettext_lazy as _
 GREGORIAN_OFFSET = 0x01B21DD213814000
 ESCN_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-(\d{3})(\d{9})$")
 
-_lock = threading.Lock()
-_last_tick = 0
+class SharedClock:
+    """Hands out 100-ns ticks since 1582, each once on this machine, never behind the clock."""
+
+    def __init__(self, path=None):
+        self._path = path
+        self._lock = threading.Lock()
+        self._fd = None
+        self._pid = None
+
+    def reserve(self, count):
+        """The first of `count` consecutive ticks now reserved for the caller."""
+        with self._lock:
+            fd = self._file()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                last = int.from_bytes(os.pread(fd, 8, 0).ljust(8, b"\0"), "big")
+                first = max(time.time_ns() // 100 + GREGORIAN_OFFSET, last + 1)
+                os.pwrite(fd, (first + count - 1).to_bytes(8, "big"), 0)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            return first
+
+    def _file(self):
+        # A forked child shares its parent's open file, and with it the lock: open its own.
+        if self._pid != os.getpid():
+            self._fd = os.open(self._path or _clock_path(), os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
 
 
-def _next_tick():
-    """The current 100-ns tick since 1582, strictly greater than any this process gave."""
-    global _last_tick
-    with _lock:
-        tick = max(time.time_ns() // 100 + GREGORIAN_OFFSET, _last_tick + 1)
-        _last_tick = tick
-        return tick
+def _clock_path():
+    from django.conf import settings
+
+    return os.path.join(settings.HOME, "escn-clock")
+
+
+_clock = SharedClock()
 
 
 def node_for(prefix, pic):
@@ -58,12 +87,15 @@ def escn_from(tick, clock_seq, node):
 
 def generate_escn(prefix, pic):
     """A new ESCN (a uuid.UUID) for the generator `prefix` of the establishment `pic`."""
-    return escn_from(_next_tick(), secrets.randbits(14), node_for(prefix, pic))
+    return escn_from(_clock.reserve(1), secrets.randbits(14), node_for(prefix, pic))
 
 
 def generate_escns(prefix, pic, count):
+    """`count` new ESCNs on consecutive ticks, reserved at once (the last one is
+    count times 100 ns ahead of the clock: 0.1 s for a million)."""
     node = node_for(prefix, pic)
-    return [escn_from(_next_tick(), secrets.randbits(14), node) for _ in range(count)]
+    first = _clock.reserve(count)
+    return [escn_from(first + i, secrets.randbits(14), node) for i in range(count)]
 
 
 def validate_escn(value, pic=None):
