@@ -419,6 +419,8 @@
 
   Picker.prototype.openCamera = function () {
     var self = this;
+    var snapButton = this.root.querySelector("[data-action=snap]");
+    snapButton.disabled = true; // until the camera shows a picture, there is nothing to take
     var wanted = { video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 960 } },
       audio: false };
     navigator.mediaDevices.getUserMedia(wanted).then(function (stream) {
@@ -429,7 +431,8 @@
       self.warn("");
       return self.video.play();
     }).then(function () {
-      self.root.querySelector("[data-action=snap]").focus();
+      snapButton.disabled = false;
+      snapButton.focus();
     }).catch(function (error) {
       self.closeCamera();
       var missing = error && (error.name === "NotFoundError" || error.name === "OverconstrainedError");
