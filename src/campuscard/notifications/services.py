@@ -128,14 +128,18 @@ def preview(values):
 
 # --- composing the mail of an event -------------------------------------------------------------
 
+def _active_templates(event):
+    return MailTemplate.objects.filter(event=event, active=True)
+
+
 def active_template(event):
-    return MailTemplate.objects.filter(event=event, active=True).first()
+    return _active_templates(event).first()
 
 
 def has_mail(event, payload):
     """Whether `event` would send a mail: an active template and someone to write to."""
     person_id = payload.get("person_id")
-    if not person_id or not MailTemplate.objects.filter(event=event, active=True).exists():
+    if not person_id or not _active_templates(event).exists():
         return False
     return Person.objects.filter(pk=person_id).exclude(email="").exists()
 

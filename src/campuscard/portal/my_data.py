@@ -72,7 +72,8 @@ def collect_my_data(person):
         },
         "consent_history": list(person.consent_records.order_by("recorded_at")
                                 .values("consent", "given", "recorded_at")),
-        "cards": [_card_data(card) for card in person.cards.order_by("requested_at")],
+        "cards": [_card_data(card) for card in
+                  person.cards.select_related("establishment").order_by("requested_at")],
         "history": list(AuditEntry.objects.filter(Q(person=person) | Q(card__person=person))
                         .order_by("at", "id")
                         .values("at", "action", "card_id", "before", "after", "reason")),
@@ -81,11 +82,10 @@ def collect_my_data(person):
 
 
 def _card_data(card):
-    data = model_to_dict(card, fields=CARD_FIELDS) | {
+    return model_to_dict(card, fields=CARD_FIELDS) | {
         "id": card.pk, "establishment": card.establishment.name,
         "photo": f"photos/card-{card.pk}.jpg" if card.photo else None,
     }
-    return data
 
 
 def build_my_data_archive(person):
