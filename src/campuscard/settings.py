@@ -212,6 +212,17 @@ CAMPUSCARD_TARGETS = env_list(
 )
 CAMPUSCARD_WEBHOOK_URLS = env_list("CAMPUSCARD_WEBHOOK_URLS")
 CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")
+# The European Student Card router we push to ("" = none). Each establishment holds its own
+# API key (django-admin, "European Student Card"); this is the base URL, ending in /esc-rest.
+CAMPUSCARD_ESC_ROUTER_URL = env("CAMPUSCARD_ESC_ROUTER_URL", "").rstrip("/")
+CAMPUSCARD_ESC_ROUTER_TIMEOUT = float(env("CAMPUSCARD_ESC_ROUTER_TIMEOUT", "10"))
+# What a new establishment's QR codes point to: this prefix followed by the ESCN.
+CAMPUSCARD_ESC_VERIFIER_PREFIX = env("CAMPUSCARD_ESC_VERIFIER_PREFIX", "https://s.esc-r.eu/")
+# The router service we serve under /esc-rest/: where its QR codes point, and how many public
+# status lookups (verify page, JSON status) one client may make per minute (0: no limit).
+CAMPUSCARD_ROUTER_VERIFIER_PREFIX = env("CAMPUSCARD_ROUTER_VERIFIER_PREFIX",
+                                        f"{CAMPUSCARD_PUBLIC_URL}/v/")
+CAMPUSCARD_VERIFY_RATE_PER_MINUTE = env_int("CAMPUSCARD_VERIFY_RATE_PER_MINUTE", 60)
 OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)

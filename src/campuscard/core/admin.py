@@ -10,22 +10,25 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 
 
 class AuditedAdmin(admin.ModelAdmin):
+    secret_fields = ()  # their change is audited, never their value
+
     def save_model(self, request, obj, form, change):
         before = {name: form.initial.get(name) for name in form.changed_data}
         super().save_model(request, obj, form, change)
         after = {name: form.cleaned_data.get(name) for name in form.changed_data}
         action = f"{obj._meta.model_name}.{'updated' if change else 'created'}"
         audit.record(action, Actor.from_request(request), obj,
-                     before=_plain(before), after=_plain(after))
+                     before=self._plain(before), after=self._plain(after))
 
     def delete_model(self, request, obj):
         audit.record(f"{obj._meta.model_name}.deleted", Actor.from_request(request), obj,
                      before={"repr": str(obj)})
         super().delete_model(request, obj)
 
-
-def _plain(values):
-    return {k: (str(v) if hasattr(v, "_meta") else v) for k, v in values.items()}
+    def _plain(self, values):
+        return {name: "********" if name in self.secret_fields and value
+                else str(value) if hasattr(value, "_meta") else value
+                for name, value in values.items()}
 
 
 @admin.register(AuditEntry)

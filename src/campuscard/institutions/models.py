@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -5,6 +6,22 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campuscard.core.validators import validate_escn_prefix, validate_pic, validate_uai
+
+
+class EscCardType(models.TextChoices):
+    """The ESC router's card types (CardUpdateView.cardType)."""
+
+    UNKNOWN = "UNKNOWN", _("Unknown")
+    PASSIVE = "PASSIVE", _("Physical card without electronics")
+    SMART_NO_CDZ = "SMART_NO_CDZ", _("Smart card without the ESC data zone")
+    SMART_CDZ = "SMART_CDZ", _("Smart card with the ESC data zone")
+    SMART_MAY_SP = "SMART_MAY_SP", _("Smart card open to service providers' applications")
+    SMART_PASSIVE = "SMART_PASSIVE", _("Digital card without electronics")
+    SMART_PASSIVE_EMULATION = "SMART_PASSIVE_EMULATION", _("Digital card emulating a smart card")
+
+
+def default_verifier_prefix():
+    return settings.CAMPUSCARD_ESC_VERIFIER_PREFIX
 
 
 class Establishment(models.Model):
@@ -45,6 +62,20 @@ class Establishment(models.Model):
         help_text=_("Rules a student must accept to request a card. Leave both empty for none."),
     )
     rules_fr = models.TextField(_("card rules in French"), blank=True)
+    # European Student Card (see esc/ and integrations/esc_router/).
+    verifier_prefix = models.CharField(
+        _("QR code verifier prefix"), max_length=200, default=default_verifier_prefix,
+        help_text=_("The card's QR code holds this followed by the ESCN, e.g. "
+                    "https://s.esc-r.eu/ or http://esc.gg/."),
+    )
+    esc_router_key = models.CharField(
+        _("ESC router API key"), max_length=200, blank=True,
+        help_text=_("Issued by the ESC router for this PIC. Leave empty to keep this "
+                    "establishment's cards out of the router."),
+    )
+    esc_card_type = models.CharField(_("ESC card type"), max_length=32,
+                                     choices=EscCardType.choices,
+                                     default=EscCardType.SMART_NO_CDZ)
 
     class Meta:
         verbose_name = _("establishment")
