@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("campuscard.portal.urls")),
     path("cards/<int:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
+    path("", include("campuscard.esc.urls")),
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),
     path("api/", include("campuscard.api.urls")),

@@ -1,0 +1,45 @@
+"""The card's QR code as an image (holder and staff), and the public verify page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from campuscard.cards.models import Card
+from campuscard.core.permissions import can_view_card, scope_of
+from campuscard.esc.qr import card_verify_url, qr_png, qr_svg
+
+PNG_SCALES = range(1, 21)  # 41 to 820 px wide: enough for a 600 dpi print
+
+
+@login_required
+def card_qr(request, card_id, kind):
+    card = get_object_or_404(Card.objects.select_related("person", "establishment"), pk=card_id)
+    if not can_view_card(request.user, card) or card.escn is None:
+        raise Http404
+    if kind == "svg":
+        response = HttpResponse(qr_svg(card_verify_url(card)), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(qr_png(card_verify_url(card), scale=_png_scale(request)),
+                                content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _png_scale(request):
+    try:
+        scale = int(request.GET.get("scale", 4))
+    except ValueError:
+        raise Http404 from None
+    if scale not in PNG_SCALES:
+        raise Http404
+    return scale
+
+
+@login_required
+def card_front(request, card_id):
+    """The front of the card as printed: photo, names, ESCN and QR, at 85.6 by 54 mm."""
+    card = get_object_or_404(Card.objects.select_related("person", "establishment"), pk=card_id)
+    if not scope_of(request.user).covers(card.establishment_id, card.person.population_id):
+        raise Http404
+    qr = qr_svg(card_verify_url(card), scale=1) if card.escn else ""
+    return render(request, "esc/card_front.html", {"card": card, "qr_svg": qr})
