@@ -6,10 +6,12 @@ import re
 
 import pytest
 import zxingcpp
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from PIL import Image
 
 from campuscard.cards.states import State
+from campuscard.core.validators import validate_verifier_prefix
 from campuscard.esc.qr import make_qr, qr_png, qr_svg, verify_url
 from campuscard.people.services import set_consent
 
@@ -126,3 +128,17 @@ def test_the_card_template_is_for_the_card_office_only(client, student, manager_
     for user in (student.user, manager_b):
         log_in(client, user)
         assert client.get(reverse("card_front", args=[enabled_card.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("prefix", ["https://s.esc-r.eu/", "http://esc.gg/",
+                                    "https://cards.example.org/v/"])
+def test_a_verifier_prefix_is_an_address_ending_with_a_slash(prefix):
+    validate_verifier_prefix(prefix)
+
+
+@pytest.mark.parametrize("prefix", ["s.esc-r.eu/", "https://s.esc-r.eu", "ftp://esc.gg/",
+                                    "https://esc.gg/?q=", "javascript:alert(1)//", ""])
+def test_other_prefixes_are_refused(prefix):
+    with pytest.raises(ValidationError) as refused:
+        validate_verifier_prefix(prefix)
+    assert refused.value.code == "verifier_prefix"

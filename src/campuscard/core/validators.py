@@ -46,3 +46,12 @@ def validate_csn(value):
         raise ValidationError(
             _("A chip serial number is 4, 7 or 10 bytes written in hexadecimal."), code="csn"
         )
+
+
+def validate_verifier_prefix(value):
+    """A QR verifier prefix is an http(s) address ending with a slash: the ESCN follows."""
+    if not re.fullmatch(r"https?://[^\s/?#]+/(?:[^\s?#]*/)?", value or ""):
+        raise ValidationError(
+            _("Give an http:// or https:// address ending with a slash, such as "
+              "https://s.esc-r.eu/: the card number is written after it."),
+            code="verifier_prefix")

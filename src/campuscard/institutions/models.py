@@ -5,7 +5,12 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from campuscard.core.validators import validate_escn_prefix, validate_pic, validate_uai
+from campuscard.core.validators import (
+    validate_escn_prefix,
+    validate_pic,
+    validate_uai,
+    validate_verifier_prefix,
+)
 
 
 class EscCardType(models.TextChoices):
@@ -65,6 +70,7 @@ class Establishment(models.Model):
     # European Student Card (see esc/ and integrations/esc_router/).
     verifier_prefix = models.CharField(
         _("QR code verifier prefix"), max_length=200, default=default_verifier_prefix,
+        validators=[validate_verifier_prefix],
         help_text=_("The card's QR code holds this followed by the ESCN, e.g. "
                     "https://s.esc-r.eu/ or http://esc.gg/."),
     )
