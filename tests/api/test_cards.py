@@ -98,3 +98,21 @@ def test_card_of_another_establishment_looks_missing(caller_a, cards):
     missing = caller_a.get("/api/cards/999999")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+
+
+def test_a_card_is_found_by_its_escn(caller_a, cards):
+    response = caller_a.get(f"/api/cards/escn/{str(cards['bob'].escn).upper()}")
+    assert response.status_code == 200
+    assert response.json()["id"] == cards["bob"].pk
+
+
+def test_another_establishments_escn_is_not_found(caller_a, cards):
+    assert caller_a.get(f"/api/cards/escn/{cards['chloe'].escn}").status_code == 404
+
+
+@pytest.mark.parametrize("escn", ["not-a-number", "3e506370-826a-403d-bf76-001000000001",
+                                  "3e506370-826a-103d-bf76-00100000000a"])
+def test_a_malformed_escn_is_refused_with_a_reason(caller_a, cards, escn):
+    response = caller_a.get(f"/api/cards/escn/{escn}")
+    assert response.status_code == 422
+    assert "European Student Card Number" in str(response.json())

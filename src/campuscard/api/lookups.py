@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from campuscard.backoffice.search import SORTS, CardQuery, search_cards
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
+from campuscard.esc.escn import validate_escn
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person, Population
 
@@ -27,6 +28,15 @@ def card_for(client, card_id):
     """The card if `client` covers it; 404 otherwise, whether it exists or not."""
     cards = Card.objects.select_related("person", "person__population", "establishment")
     card = client.filter_cards(cards).filter(pk=card_id).first()
+    if card is None:
+        raise Http404
+    return card
+
+
+def card_with_escn(client, escn):
+    """The card numbered `escn` if `client` covers it; a malformed number is a 422."""
+    cards = Card.objects.select_related("person", "person__population", "establishment")
+    card = client.filter_cards(cards).filter(escn=validate_escn(escn)).first()
     if card is None:
         raise Http404
     return card

@@ -42,6 +42,13 @@ def get_card(request, card_id: int):
     return lookups.card_for(request.auth, card_id)
 
 
+@router.get("/cards/escn/{escn}", response={200: CardDetailOut, **READ_ERRORS, 422: ErrorOut},
+            tags=["cards"], auth=ClientToken(ApiScope.CARDS_SEARCH, ApiScope.PEOPLE_READ),
+            summary=_("The card with a European Student Card Number"))
+def get_card_by_escn(request, escn: str):
+    return lookups.card_with_escn(request.auth, escn)
+
+
 @router.post("/cards/{card_id}/transitions", response={200: CardDetailOut, **WRITE_ERRORS},
              tags=["cards"], auth=ClientToken(ApiScope.CARDS_TRANSITION, ApiScope.CARDS_STATION),
              summary=_("Change a card's state"))
