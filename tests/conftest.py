@@ -25,6 +25,16 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The rate limiter counts in the cache: each test starts with no checks counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _mails_only_where_tested():
     """Outside tests/notifications, mail rows would be noise in the outbox assertions."""
     from campuscard.core import outbox

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "campuscard.notifications",
     "campuscard.api",
     "campuscard.integrations.webhooks",
+    "campuscard.integrations.esc_router",
+    "campuscard.router",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +218,8 @@ CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")
 # API key (django-admin, "European Student Card"); this is the base URL, ending in /esc-rest.
 CAMPUSCARD_ESC_ROUTER_URL = env("CAMPUSCARD_ESC_ROUTER_URL", "").rstrip("/")
 CAMPUSCARD_ESC_ROUTER_TIMEOUT = float(env("CAMPUSCARD_ESC_ROUTER_TIMEOUT", "10"))
+# A card whose holder has no end of rights is registered valid for this many days.
+CAMPUSCARD_ESC_DEFAULT_VALIDITY_DAYS = env_int("CAMPUSCARD_ESC_DEFAULT_VALIDITY_DAYS", 365)
 # What a new establishment's QR codes point to: this prefix followed by the ESCN.
 CAMPUSCARD_ESC_VERIFIER_PREFIX = env("CAMPUSCARD_ESC_VERIFIER_PREFIX", "https://s.esc-r.eu/")
 # The router service we serve under /esc-rest/: where its QR codes point, and how many public
@@ -223,6 +227,9 @@ CAMPUSCARD_ESC_VERIFIER_PREFIX = env("CAMPUSCARD_ESC_VERIFIER_PREFIX", "https://
 CAMPUSCARD_ROUTER_VERIFIER_PREFIX = env("CAMPUSCARD_ROUTER_VERIFIER_PREFIX",
                                         f"{CAMPUSCARD_PUBLIC_URL}/v/")
 CAMPUSCARD_VERIFY_RATE_PER_MINUTE = env_int("CAMPUSCARD_VERIFY_RATE_PER_MINUTE", 60)
+# The generator prefix of the ESCNs the router service mints (generate-escn, cards posted
+# without a number): give each generating server its own.
+CAMPUSCARD_ROUTER_ESCN_PREFIX = env_int("CAMPUSCARD_ROUTER_ESCN_PREFIX", 0)
 OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)

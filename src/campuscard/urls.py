@@ -15,5 +15,6 @@ urlpatterns = [
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),
     path("api/", include("campuscard.api.urls")),
+    path("esc-rest/", include("campuscard.router.urls")),
     path("django-admin/", admin.site.urls),
 ]
