@@ -210,7 +210,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 CAMPUSCARD_TARGETS = env_list(
     "CAMPUSCARD_TARGETS",
     "campuscard.integrations.webhooks.target.WebhookTarget,"
-    "campuscard.notifications.target.MailTarget",
+    "campuscard.notifications.target.MailTarget,"
+    "campuscard.integrations.esc_router.target.EscRouterTarget",
 )
 CAMPUSCARD_WEBHOOK_URLS = env_list("CAMPUSCARD_WEBHOOK_URLS")
 CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")

@@ -12,7 +12,8 @@ from campuscard.backoffice.services import populations_in_scope
 from campuscard.cards.states import DisableReason, State
 
 MAX_SELECTION = 1000
-DELIVER = "deliver"  # the bulk action that is not a state change
+DELIVER = "deliver"  # the bulk actions that are not a state change
+PUSH_ESC = "esc_push"
 
 
 class IdListField(forms.Field):
@@ -136,7 +137,8 @@ class BulkApplyForm(forms.Form):
     """One action confirmed for several cards."""
 
     card = SeenCardsField()
-    action = forms.ChoiceField(choices=[*State.choices, (DELIVER, DELIVER)])
+    action = forms.ChoiceField(choices=[*State.choices, (DELIVER, DELIVER),
+                                        (PUSH_ESC, PUSH_ESC)])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
     disable_reason = forms.ChoiceField(label=_("Why are the cards disabled?"), required=False,
                                        choices=[("", ""), *DisableReason.choices])

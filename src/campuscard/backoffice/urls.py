@@ -10,6 +10,7 @@ urlpatterns = [
     path("cards/<int:card_id>/", views.card_detail, name="card"),
     path("cards/<int:card_id>/transition/", views.card_transition, name="card_transition"),
     path("cards/<int:card_id>/delivered/", views.card_delivered, name="card_delivered"),
+    path("cards/<int:card_id>/esc-push/", views.card_esc_push, name="card_esc_push"),
     path("cards/bulk/", views.bulk_choose, name="bulk_choose"),
     path("cards/bulk/apply/", views.bulk_apply, name="bulk_apply"),
     path("outbox/", views.outbox_failed, name="outbox"),

@@ -20,6 +20,7 @@ from campuscard.backoffice import export
 from campuscard.backoffice import services as office
 from campuscard.backoffice.forms import (
     DELIVER,
+    PUSH_ESC,
     BulkApplyForm,
     CardSearchForm,
     CardSelectionForm,
@@ -34,6 +35,7 @@ from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.models import OutboxItem
 from campuscard.core.permissions import require_manager, require_staff, roles_on_card, scope_of
+from campuscard.integrations.esc_router import services as esc_router
 
 PER_PAGE = 50
 SAFE_METHODS = ("GET", "HEAD")
@@ -162,6 +164,10 @@ def _card_page(request, card, *, submitted=None, status=200):
         "pushes": office.card_pushes(card),
         "other_cards": office.other_cards_of(card, request.user),
         "submitted": submitted or {},
+        "esc_last_sent": esc_router.last_sent(card),
+        "esc_live": esc_router.router_view_of(card),
+        "esc_configured": esc_router.router_configured(),
+        "may_push_esc": may_act and esc_router.push_again_refusal(card, roles) is None,
     }, status=status)
 
 
@@ -197,6 +203,16 @@ def card_delivered(request, card):
     return redirect("backoffice:card", card.pk)
 
 
+@card_view("POST")
+def card_esc_push(request, card):
+    queued, refused = esc_router.push_again([card], Actor.from_request(request))
+    if queued:
+        messages.success(request, _("The card will be pushed to the ESC router again."))
+    for message in refused.values():
+        messages.error(request, message)
+    return redirect("backoffice:card", card.pk)
+
+
 # --- bulk actions ------------------------------------------------------------------------------
 
 def _search_url(back):
@@ -218,8 +234,10 @@ def bulk_choose(request):
         "cards": cards,
         "offers": office.bulk_offers(cards, actor),
         "may_deliver": office.may_bulk_deliver(cards, actor),
+        "may_push_esc": esc_router.may_push_again(cards, actor),
         "back": QueryDict(form.cleaned_data["back"]).urlencode(),
         "DELIVER": DELIVER,
+        "PUSH_ESC": PUSH_ESC,
     })
 
 
@@ -234,6 +252,10 @@ def bulk_apply(request):
     cards = office.cards_in_scope_or_404(request.user, data["card"])
     seen = [office.as_seen(card, data["card"][card.pk]) for card in cards]
     actor = Actor.from_request(request)
+    if data["action"] == PUSH_ESC:
+        queued, refused = esc_router.push_again(cards, actor)
+        _report_push_again(request, queued, refused)
+        return redirect(_search_url(data["back"]))
     if data["action"] == DELIVER:
         done, failures = office.bulk_mark_delivered(seen, actor)
     else:
@@ -250,6 +272,17 @@ def _report_bulk(request, done, failures):
                                            len(done)) % {"count": len(done)})
     for card, message in failures.items():
         messages.error(request, _("Card #%(id)s (%(name)s) was not changed: %(message)s") % {
+            "id": card.pk, "name": card.person.full_name, "message": message})
+
+
+def _report_push_again(request, queued, refused):
+    if queued:
+        messages.success(request, ngettext(
+            "%(count)d card will be pushed to the ESC router again.",
+            "%(count)d cards will be pushed to the ESC router again.",
+            len(queued)) % {"count": len(queued)})
+    for card, message in refused.items():
+        messages.error(request, _("Card #%(id)s (%(name)s) was not pushed: %(message)s") % {
             "id": card.pk, "name": card.person.full_name, "message": message})
 
 
