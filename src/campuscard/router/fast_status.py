@@ -1,0 +1,52 @@
+"""The public card status without Django's middleware: every scan of an ESC QR code in Europe
+may end here, so the one common answer (a known card) is served by this lean WSGI handler,
+ahead of the full stack. It keeps what matters of the full path: the host is checked against
+ALLOWED_HOSTS, the client is counted by the rate limiter, the ESCN is validated, and the JSON is
+the same CardStatusView. Anything else (an unknown or malformed number, a client over its limit,
+another method, a database error) goes on to Django, which answers it in full."""
+
+import json
+import re
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http.request import split_domain_port, validate_host
+
+from campuscard.router import ratelimit
+from campuscard.router.services import public_status
+
+STATUS_PATH = re.compile(r"^/esc-rest/api/v2/cards/([^/]+)/status$")
+HEADERS = [("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"),
+           ("Referrer-Policy", "same-origin"), ("Cache-Control", "no-store")]
+
+
+def with_fast_status(django_app):
+    def application(environ, start_response):
+        match = STATUS_PATH.match(environ.get("PATH_INFO", ""))
+        if match is None or environ.get("REQUEST_METHOD") != "GET" or not _host_ok(environ):
+            return django_app(environ, start_response)
+        body = _known_card(environ, match[1])
+        if body is None:
+            return django_app(environ, start_response)
+        start_response("200 OK", [*HEADERS, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return application
+
+
+def _host_ok(environ):
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _known_card(environ, escn):
+    if not ratelimit.allow(SimpleNamespace(META=environ)):
+        return None
+    try:
+        found = public_status(escn)
+    except DatabaseError:  # Django's full path opens a new connection
+        connection.close()
+        return None
+    return json.dumps(found).encode() if found else None
