@@ -12,6 +12,7 @@ import random
 import unicodedata
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -132,6 +133,23 @@ def seed_demo():
     return True
 
 
+def connect_to_demo_router(establishment):
+    """Give the establishment a key of the router this instance serves, so that its cards are
+    registered there, and QR codes that lead to this instance's verify page."""
+    from campuscard.router.keys import issue_key
+
+    establishment.esc_router_key = issue_key(establishment.pic, f"{establishment.code} (demo)",
+                                             organisation_name=establishment.name)
+    establishment.verifier_prefix = settings.CAMPUSCARD_ROUTER_VERIFIER_PREFIX
+    establishment.save(update_fields=["esc_router_key", "verifier_prefix"])
+
+
+def point_qr_codes_here():
+    """The demo may be served on another port than last time: its QR codes follow."""
+    Establishment.objects.filter(code__in=[e["code"] for e in ESTABLISHMENTS]).update(
+        verifier_prefix=settings.CAMPUSCARD_ROUTER_VERIFIER_PREFIX)
+
+
 def login_rows():
     """(login, password, what it is) for the console."""
     rows = [(username, DEMO_PASSWORD, text) for username, _, _, text in STAFF]
@@ -162,8 +180,10 @@ class Demo:
     def make_establishments(self):
         for data in ESTABLISHMENTS:
             fields = {k: v for k, v in data.items() if k not in ("code", "domain")}
-            self.establishments[data["code"]] = Establishment.objects.get_or_create(
-                code=data["code"], defaults=fields)[0]
+            establishment = Establishment.objects.get_or_create(code=data["code"],
+                                                                defaults=fields)[0]
+            connect_to_demo_router(establishment)
+            self.establishments[data["code"]] = establishment
 
     def make_populations(self):
         return {code: Population.objects.get_or_create(
