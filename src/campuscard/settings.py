@@ -133,6 +133,10 @@ def database_settings():
         config["TEST"] = {"NAME": str(HOME / "test.sqlite3")}
     else:
         config["CONN_HEALTH_CHECKS"] = True
+        # Prepared statements for the hot queries that ask for them (the public card status).
+        # Turn off behind a pooler in transaction mode, which cannot keep them.
+        prepared = env_bool("CAMPUSCARD_DB_PREPARED_STATEMENTS", True)
+        config["OPTIONS"] = {"prepare_threshold": 5 if prepared else None}
     return config
 
 

@@ -15,6 +15,11 @@ import httpx
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up waiting resets its connection: that is the point
+
+
 class FaultProxy:
     def __init__(self, upstream, *, failure_rate=0.3, hold_seconds=1.0, seed=4):
         self.upstream = upstream.rstrip("/")
@@ -26,7 +31,7 @@ class FaultProxy:
         self.counts = defaultdict(int)  # "500", "held", "passed", "down"
         self.applied = defaultdict(list)  # card ESCN -> bodies of its writes the router took
         self.client = httpx.Client(timeout=30, follow_redirects=False)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -31,14 +31,18 @@ def allow(request, *, rate=None, now=None):
     if rate <= 0:
         return True
     key = f"{KEY_PREFIX}:{client_ip(request) or '-'}:{_window(now or time.time())}"
-    # The key outlives its window a little, so that a late incr never finds it gone.
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    return _count(key) <= rate
+
+
+def _count(key):
+    """Add one to the window's count: one cache call once the window has begun."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
-    return count <= rate
+        return cache.incr(key)
+    except ValueError:  # the window's first request (or its count was evicted)
+        # The key outlives its window a little, so that a late incr never finds it gone.
+        if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
+            return 1
+        return cache.incr(key)  # another process began the window just now
 
 
 def retry_after(now=None):

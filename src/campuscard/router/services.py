@@ -9,6 +9,7 @@ issued. Anything else that exists is answered 403 (SE-0000), what does not exist
 
 import functools
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -334,9 +335,7 @@ def public_status(escn):
         number = escn_numbers.validate_escn(escn)
     except ValidationError:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_status_sql(), [number])
-        row = cursor.fetchone()
+    row = _fetch_status_row(number)
     if row is None:
         return None
     escn, display_name, issued_at, expires_at, status, pic, issuer_name = row
@@ -344,6 +343,19 @@ def public_status(escn):
             "issuedAt": issued_at.isoformat(), "expiresAt": expires_at.isoformat(),
             "issuerIdentifier": pic, "issuerName": issuer_name,
             "status": shown_status(status, expires_at)}
+
+
+def _fetch_status_row(number):
+    """On PostgreSQL, a prepared statement: planning the join every time would cost more than
+    running it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_status_sql(), [number])
+            return cursor.fetchone()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_status_sql(), [number], prepare=True)
+        return cursor.fetchone()
 
 
 @functools.cache
