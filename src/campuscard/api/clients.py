@@ -1,60 +1,30 @@
 """Creating, revoking and recognising API clients. Tokens look like cc_<prefix>_<secret>."""
 
-import hashlib
-import hmac
-import re
-import secrets
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscard.api.models import ApiClient, ApiScope
-from campuscard.core import audit
+from campuscard.core import audit, tokens
 from campuscard.core.actors import Actor
 from campuscard.institutions.models import Establishment
 
-TOKEN_RE = re.compile(r"^cc_([0-9a-f]{8})_([A-Za-z0-9_-]{32,})$")
-# last_used_at is only precise to this much, so that a busy client does not write every time.
-USE_RESOLUTION = timedelta(minutes=1)
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_token():
-    """A fresh (prefix, token) whose prefix no client uses yet."""
-    while True:
-        prefix = secrets.token_hex(4)
-        if not ApiClient.objects.filter(token_prefix=prefix).exists():
-            return prefix, f"cc_{prefix}_{secrets.token_urlsafe(32)}"
+SCHEME = "cc"
 
 
 def find_client(token):
     """The active client owning `token`, or None."""
-    match = TOKEN_RE.match(token or "")
-    if match is None:
+    prefix = tokens.token_prefix(SCHEME, token)
+    if prefix is None:
         return None
-    digest = hash_token(token)
-    candidates = ApiClient.objects.filter(token_prefix=match[1], revoked_at__isnull=True)
-    for client in candidates:
-        if hmac.compare_digest(client.token_hash, digest):
-            return client
-    return None
+    candidates = ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True)
+    return next((client for client in candidates if tokens.matches(client.token_hash, token)),
+                None)
 
 
 def touch(client, now=None):
-    """Record that `client` was used, at most once per USE_RESOLUTION."""
-    now = now or timezone.now()
-    if client.last_used_at is not None and now - client.last_used_at < USE_RESOLUTION:
-        return
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - USE_RESOLUTION)
-    ApiClient.objects.filter(stale, pk=client.pk).update(last_used_at=now)
-    client.last_used_at = now
+    tokens.touch(client, now)
 
 
 def describe(client):
@@ -97,9 +67,10 @@ def create_client(name, scopes, establishment_codes=(), *, all_establishments=Fa
         if ApiClient.objects.filter(name=name).exists():
             raise ValidationError(_("An API client with this name already exists."),
                                   code="name_taken")
-        prefix, token = _new_token()
+        prefix, token = tokens.new_token(
+            SCHEME, lambda taken: ApiClient.objects.filter(token_prefix=taken).exists())
         client = ApiClient.objects.create(
-            name=name, token_prefix=prefix, token_hash=hash_token(token), scopes=scopes,
+            name=name, token_prefix=prefix, token_hash=tokens.hash_token(token), scopes=scopes,
             all_establishments=all_establishments,
         )
         client.establishments.set(establishments)
