@@ -346,15 +346,18 @@ def public_status(escn):
 
 
 def _fetch_status_row(number):
-    """On PostgreSQL, a prepared statement: planning the join every time would cost more than
-    running it."""
+    """On PostgreSQL through a server-side binding cursor, so that psycopg prepares the
+    statement after a few calls (when prepared statements are on): planning the join each time
+    costs more than running it."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_status_sql(), [number])
             return cursor.fetchone()
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_status_sql(), [number], prepare=True)
+    raw = psycopg.Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(_status_sql(), [number])
         return cursor.fetchone()
 
 
