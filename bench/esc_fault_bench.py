@@ -14,34 +14,13 @@ inactive, or was applied with two different bodies.
 import argparse
 import datetime
 import json
-import os
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
-                              "postgres://postgres@127.0.0.1:5432/campuscard_faults")
-os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campuscard.settings")
-os.environ.setdefault("CAMPUSCARD_HOME", tempfile.mkdtemp(prefix="campuscard-faults-"))
-sys.path.insert(0, str(ROOT))
+from harness import free_port, use_database, wait_until_listening
 
-
-def recreate_database():
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        db.execute(f'CREATE DATABASE "{name}"')
-
-
-recreate_database()
+DATABASE_URL = use_database("postgres://postgres@127.0.0.1:5432/campuscard_faults", fresh=True)
 
 import django  # noqa: E402
 
@@ -70,24 +49,11 @@ OPEN = [OutboxItem.Status.PENDING, OutboxItem.Status.IN_FLIGHT]
 TARGET = "esc_router"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_router(port):
     env = processes.child_env(DATABASE_URL=DATABASE_URL, CAMPUSCARD_VERIFY_RATE_PER_MINUTE="0")
     server = subprocess.Popen(processes.gunicorn_command(port, workers=2), env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the router did not start")
+    return wait_until_listening(port, server, "the router")
 
 
 def make_encoded_cards(establishment, count, start):

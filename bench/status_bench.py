@@ -18,33 +18,16 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
-                              "postgres://postgres@127.0.0.1:5432/campuscard_status")
-os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campuscard.settings")
-os.environ.setdefault("CAMPUSCARD_HOME", tempfile.mkdtemp(prefix="campuscard-status-"))
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, free_port, use_database, wait_until_listening
 
-
-def ensure_database():
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as db:
-        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            db.execute(f'CREATE DATABASE "{name}"')
-
-
-ensure_database()
+DATABASE_URL = use_database("postgres://postgres@127.0.0.1:5432/campuscard_status",
+                            fresh=False)
 
 import django  # noqa: E402
 
@@ -97,12 +80,6 @@ def sample_paths(size=20_000):
     return [f"/esc-rest/api/v2/cards/{escn}/status" for escn in escns]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve(app, port, workers):
     # gthread with one thread a worker: like sync, one request at a time per worker, but
     # connections are kept alive, so the load generators measure the handler rather than
@@ -115,14 +92,7 @@ def serve(app, port, workers):
                               CAMPUSCARD_VERIFY_RATE_PER_MINUTE=str(10**9))
     env.pop("CAMPUSCARD_DEBUG", None)
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{app} did not start")
+    return wait_until_listening(port, server, app)
 
 
 def max_rate(port, paths_file, seconds):
