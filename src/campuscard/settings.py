@@ -202,9 +202,13 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-# Behind a reverse proxy of our own, the client's address is the last X-Forwarded-For entry.
+# Behind a reverse proxy of our own: X-Forwarded-Proto says whether the client used HTTPS, and
+# X-Forwarded-For gives the client's address, read only from these proxies (addresses or CIDRs;
+# loopback by default behind a proxy, nothing otherwise).
 BEHIND_PROXY = env_bool("CAMPUSCARD_BEHIND_PROXY", HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+CAMPUSCARD_TRUSTED_PROXIES = env_list("CAMPUSCARD_TRUSTED_PROXIES",
+                                      "127.0.0.1,::1" if BEHIND_PROXY else "")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -235,6 +239,13 @@ CAMPUSCARD_VERIFY_RATE_PER_MINUTE = env_int("CAMPUSCARD_VERIFY_RATE_PER_MINUTE",
 # The generator prefix of the ESCNs the router service mints (generate-escn, cards posted
 # without a number): give each generating server its own.
 CAMPUSCARD_ROUTER_ESCN_PREFIX = env_int("CAMPUSCARD_ROUTER_ESCN_PREFIX", 0)
+# A shared cache (redis://host:port/db) for rate-limit counters; without it they are counted in
+# the database. Either way every process of the instance sees the same counts.
+CAMPUSCARD_CACHE_URL = env("CAMPUSCARD_CACHE_URL", "")
+if CAMPUSCARD_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CAMPUSCARD_CACHE_URL,
+                          "KEY_PREFIX": "campuscard"}}
 OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)

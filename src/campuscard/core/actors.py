@@ -1,15 +1,45 @@
+import functools
+import ipaddress
 from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 
+@functools.cache
+def _trusted_networks(proxies):
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def is_trusted_proxy(address):
+    """Whether `address` is one of settings.CAMPUSCARD_TRUSTED_PROXIES (addresses or CIDRs)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return False
+    return any(ip in network
+               for network in _trusted_networks(tuple(settings.CAMPUSCARD_TRUSTED_PROXIES)))
+
+
 def client_ip(request):
-    """The caller's address; behind our own proxy, the address that proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The caller's address. X-Forwarded-For is read only when the request comes from a trusted
+    proxy: then the client is the last address in it that is not itself a trusted proxy."""
+    remote = request.META.get("REMOTE_ADDR")
+    if not is_trusted_proxy(remote):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not is_trusted_proxy(hop):
+            return hop if _is_address(hop) else remote
+    return remote
+
+
+def _is_address(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

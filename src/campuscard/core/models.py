@@ -76,3 +76,18 @@ class OutboxItem(models.Model):
     def needs_manual_retry(self):
         return self.status == self.Status.FAILED
 
+
+
+class RateCounter(models.Model):
+    """Hits of one identity in one rate-limit window (core.ratelimit), shared by all processes."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    expires = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"
