@@ -58,6 +58,9 @@ def load_or_create_secret_key():
 
 
 SECRET_KEY = load_or_create_secret_key()
+# Keys that seal the secrets kept in the database (core/sealing.py); derived from SECRET_KEY
+# when unset.
+CAMPUSCARD_SEALING_KEYS = env_list("CAMPUSCARD_SEALING_KEYS")
 DEBUG = env_bool("CAMPUSCARD_DEBUG", False)
 ALLOWED_HOSTS = env_list("CAMPUSCARD_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CAMPUSCARD_CSRF_TRUSTED_ORIGINS")

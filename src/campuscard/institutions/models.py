@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from campuscard.core.sealing import SealedCharField
 from campuscard.core.validators import (
     validate_escn_prefix,
     validate_pic,
@@ -74,7 +75,7 @@ class Establishment(models.Model):
         help_text=_("The card's QR code holds this followed by the ESCN, e.g. "
                     "https://s.esc-r.eu/ or http://esc.gg/."),
     )
-    esc_router_key = models.CharField(
+    esc_router_key = SealedCharField(
         _("ESC router API key"), max_length=200, blank=True,
         help_text=_("Issued by the ESC router for this PIC. Leave empty to keep this "
                     "establishment's cards out of the router."),
