@@ -59,10 +59,10 @@ def fill(count):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM router_routerperson")
         raw = cursor.cursor
-        with raw.copy("COPY router_routerperson (id, esi, full_name, created_at, updated_at) "
+        with raw.copy("COPY router_routerperson (id, esi, created_at, updated_at) "
                       "FROM STDIN") as copy:
             for i in range(1, count + 1):
-                copy.write_row((i, ESI.format(i), "", now, now))
+                copy.write_row((i, ESI.format(i), now, now))
         escns = generate_escns(66, PIC, count)
         columns = ("escn, person_id, issuer_id, processor_identifier, status, card_type, "
                    "display_name, issued_at, expires_at, created_at, updated_at")

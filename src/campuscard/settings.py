@@ -239,6 +239,9 @@ CAMPUSCARD_ESC_VERIFIER_PREFIX = env("CAMPUSCARD_ESC_VERIFIER_PREFIX", "https://
 CAMPUSCARD_ROUTER_VERIFIER_PREFIX = env("CAMPUSCARD_ROUTER_VERIFIER_PREFIX",
                                         f"{CAMPUSCARD_PUBLIC_URL}/v/")
 CAMPUSCARD_VERIFY_RATE_PER_MINUTE = env_int("CAMPUSCARD_VERIFY_RATE_PER_MINUTE", 60)
+# How many requests naming a person or card that is not its own (403/404) one router key may
+# make per minute before it is answered 429 (0: no limit): no key sweeps ESIs or ESCNs.
+CAMPUSCARD_ROUTER_PROBE_RATE_PER_MINUTE = env_int("CAMPUSCARD_ROUTER_PROBE_RATE_PER_MINUTE", 30)
 # The generator prefix of the ESCNs the router service mints (generate-escn, cards posted
 # without a number): give each generating server its own.
 CAMPUSCARD_ROUTER_ESCN_PREFIX = env_int("CAMPUSCARD_ROUTER_ESCN_PREFIX", 0)

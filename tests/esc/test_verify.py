@@ -1,5 +1,6 @@
 """The public verify page /v/<ESCN> and its JSON: valid or not, status, expiry, issuer; nothing
-about the holder; rate-limited per client address."""
+about the holder unless the card's issuer shows the name on the card; rate-limited per client
+address."""
 
 import datetime
 
@@ -94,3 +95,16 @@ def test_checks_are_rate_limited_per_address(client, organisation, settings):
     assert client.get(f"/v/{card.escn}").status_code == 429
     other = client.get(f"/v/{card.escn}.json", REMOTE_ADDR="198.51.100.7")
     assert other.status_code == 200
+
+
+def test_the_name_on_the_card_is_shown_only_when_its_issuer_chose_so(client, organisation):
+    card = router_card(organisation)
+    assert "displayName" not in client.get(f"/v/{card.escn}.json").json()
+    organisation.show_holder_name = True
+    organisation.save()
+    data = client.get(f"/v/{card.escn}.json").json()
+    assert data["displayName"] == HOLDER
+    page = client.get(f"/v/{card.escn}").content.decode()
+    assert "Name on the card" in page and HOLDER in page
+    assert "shows nothing about the card holder" not in page
+    assert card.person.esi not in page  # the name printed on the card, nothing more

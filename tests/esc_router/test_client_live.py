@@ -35,8 +35,9 @@ def person_update(pic, identifier, name="Alice Martin", **organisation):
                                                               **organisation),))
 
 
-def card_update(pic, identifier, escn, *, status="ACTIVE", expires_at=None):
-    return CardUpdate(escn, identifier, pic, "SMART_NO_CDZ", status, TODAY,
+def card_update(pic, identifier, escn, *, status="ACTIVE", expires_at=None,
+                issued_at=TODAY):
+    return CardUpdate(escn, identifier, pic, "SMART_NO_CDZ", status, issued_at,
                       expires_at or TODAY + datetime.timedelta(days=365),
                       display_name="Alice Martin")
 
@@ -201,6 +202,7 @@ def test_the_public_status_needs_no_key(live_router, router_client, card):
 def test_an_expired_card_shows_expired(router_client, pic, holder, est_a):
     escn = str(generate_escn(est_a.escn_prefix, pic))
     router_client.create_card(card_update(pic, holder.identifier, escn,
+                                          issued_at=TODAY - datetime.timedelta(days=30),
                                           expires_at=TODAY - datetime.timedelta(days=1)))
     assert router_client.card_status(escn).status == "EXPIRED"
 

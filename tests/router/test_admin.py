@@ -54,3 +54,18 @@ def test_an_organisation_change_is_audited(admin_client, key_a, est_a):
     organisation.refresh_from_db()
     assert (organisation.country, organisation.schac_home_organization) == ("FR", "univ-a.fr")
     assert AuditEntry.objects.filter(action="organisation.updated").exists()
+
+
+def test_showing_the_holders_name_is_chosen_there_and_off_by_default(admin_client, key_a,
+                                                                       est_a):
+    organisation = Organisation.objects.get()
+    assert organisation.show_holder_name is False
+    page = admin_client.get(f"{ADMIN}/organisation/{organisation.pk}/change/").content.decode()
+    assert 'name="show_holder_name"' in page
+    admin_client.post(f"{ADMIN}/organisation/{organisation.pk}/change/", {
+        "pic": est_a.pic, "name": est_a.name, "show_holder_name": "on",
+        "created_at_0": "2025-01-01", "created_at_1": "00:00:00"})
+    organisation.refresh_from_db()
+    assert organisation.show_holder_name is True
+    entry = AuditEntry.objects.get(action="organisation.updated")
+    assert entry.after["show_holder_name"] is True

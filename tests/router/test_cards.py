@@ -210,3 +210,17 @@ def test_every_card_endpoint_needs_a_key(anonymous, card_a):
                      anonymous.delete(f"/cards/{card_a}")):
         assert_error(response, 401)
     assert RouterCard.objects.filter(escn=card_a).exists()
+
+
+def test_a_card_expiring_before_it_is_issued_is_refused(router_a, est_a, alice, card_a):
+    backwards = {"issuedAt": days(10).isoformat(), "expiresAt": days(9).isoformat()}
+    message = assert_error(router_a.post("/cards", card_body(est_a.pic, alice, new_escn(est_a),
+                                                             **backwards)), 400, "ER-0400")
+    assert "expiresAt" in message and "before the issue date" in message
+    assert RouterCard.objects.count() == 1
+    assert_error(router_a.put(f"/cards/{card_a}", card_body(est_a.pic, alice, card_a,
+                                                            **backwards)), 400, "ER-0400")
+    assert RouterCard.objects.get().expires_at == days(365)
+    same_day = {"issuedAt": days(3).isoformat(), "expiresAt": days(3).isoformat()}
+    assert router_a.put(f"/cards/{card_a}", card_body(est_a.pic, alice, card_a,
+                                                      **same_day)).status_code == 200

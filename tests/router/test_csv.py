@@ -159,3 +159,15 @@ def test_the_bulk_endpoints_need_a_key(anonymous):
 def test_dates_in_rows_are_iso(router_a, est_a, alice):
     data = csv_file([row(est_a.pic, alice, "", expiresAt=days(10).strftime("%d/%m/%Y"))])
     assert [f for _n, f, _m in errors_of(check(router_a, data))] == ["expiresAt"]
+
+
+@pytest.mark.parametrize("operation", ["CREATE", "UPDATE"])
+def test_a_row_expiring_before_it_is_issued_is_an_error(router_a, est_a, alice, card_a,
+                                                        operation):
+    number = card_a if operation == "UPDATE" else ""
+    rows = [row(est_a.pic, alice, number),
+            row(est_a.pic, alice, number if operation == "CREATE" else card_a,
+                issuedAt=days(5).isoformat(), expiresAt=days(4).isoformat())]
+    errors = errors_of(check(router_a, csv_file(rows), operation))
+    assert [(n, f) for n, f, _m in errors] == [(3, "expiresAt")]
+    assert "before the issue date" in errors[0][2]

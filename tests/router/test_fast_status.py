@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from django.utils import timezone
 
 from campuscard.esc.escn import generate_escn
@@ -26,6 +28,17 @@ class Django:
         self.calls += 1
         start_response("418 I'm a teapot", [("Content-Type", "text/plain")])
         return [b"django"]
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_test():
+    """Django's WSGI handler closes the connection at each request; the test's transaction
+    lives on it (Django's test client disconnects the same handlers)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -62,10 +75,21 @@ def test_a_known_card_is_answered_without_django(card):
     assert json.loads(body)["status"] == "ACTIVE"
 
 
-def test_it_answers_what_the_full_path_answers(card, client):
+@pytest.mark.parametrize("show_name", [False, True])
+def test_it_answers_what_the_full_path_answers(card, client, show_name):
+    Organisation.objects.update(show_holder_name=show_name)
     path = f"/esc-rest/api/v2/cards/{card.escn}/status"
     _status, _headers, body = call(served, path)
     assert json.loads(body) == client.get(path, HTTP_HOST="127.0.0.1").json()
+    assert ("displayName" in json.loads(body)) is show_name
+
+
+def test_the_fast_path_reads_one_query(card, django_assert_num_queries, settings):
+    settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE = 0  # the rate limit's own query aside
+    with django_assert_num_queries(1):
+        status, _headers, _body = call(with_fast_status(Django()),
+                                       f"/esc-rest/api/v2/cards/{card.escn}/status")
+    assert status == "200 OK"
 
 
 @pytest.mark.parametrize("path", ["/esc-rest/api/v2/cards/3e506370-826a-103d-bf76-0019998"

@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
+from campuscard.core.params import MAX_PAGE
 from campuscard.router.models import Membership, RouterCard, RouterPerson
 
 from .conftest import assert_error, card_body, esi, new_escn, person_body
@@ -63,12 +64,17 @@ def test_another_organisation_registers_the_same_person_beside_us(router_a, rout
                                                                   est_b, alice):
     response = router_b.post("/persons", person_body(est_b.pic, alice, "Alice M."))
     assert response.status_code == 201
-    assert response.json()["organisationCount"] == 2
-    # Each organisation sees its own entry only.
+    # Each organisation sees its own entry only, and counts itself only: that others
+    # registered the person is theirs to know.
+    assert response.json()["organisationCount"] == 1
+    assert response.json()["fullName"] == "Alice M."
     [entry_b] = response.json()["organisations"]
     assert entry_b["organisation"]["identifier"] == est_b.pic
-    [entry_a] = router_a.get(path(alice)).json()["organisations"]
+    seen_by_a = router_a.get(path(alice)).json()
+    assert (seen_by_a["fullName"], seen_by_a["organisationCount"]) == ("Alice Martin", 1)
+    [entry_a] = seen_by_a["organisations"]
     assert entry_a["organisation"]["identifier"] == est_a.pic
+    assert Membership.objects.filter(person__esi=alice).count() == 2
 
     assert router_b.delete(path(alice)).status_code == 204
     assert router_a.get(path(alice)).json()["organisationCount"] == 1
@@ -187,8 +193,10 @@ def test_the_list_pages_by_ten_at_most(router_a, many):
     assert [link["rel"] for link in last["links"]] == ["self", "prev"]
     beyond = router_a.get("/persons", {"page": 9}).json()
     assert beyond["content"] == [] and beyond["empty"] is True
-    far_beyond = router_a.get("/persons", {"page": 10**20}).json()
+    far_beyond = router_a.get("/persons", {"page": MAX_PAGE}).json()
     assert far_beyond["content"] == [] and far_beyond["page"]["totalElements"] == 23
+    for absurd in (MAX_PAGE + 1, 10**20, 10**400):
+        assert "page" in assert_error(router_a.get("/persons", {"page": absurd}), 400, "ER-0400")
     seen = [p["identifier"] for n in range(3)
             for p in router_a.get("/persons", {"page": n}).json()["content"]]
     assert sorted(seen) == sorted(many)
@@ -204,6 +212,8 @@ def test_the_list_is_searched_and_sorted(router_a, many):
 
 
 @pytest.mark.parametrize("params", [{"page": -1}, {"size": 0}, {"size": "ten"},
-                                    {"sort": "password"}, {"direction": "UP"}])
+                                    {"page": "1.5"}, {"page": "٣"}, {"size": -3},
+                                    {"size": 10**30}, {"sort": "password"},
+                                    {"direction": "UP"}])
 def test_bad_paging_is_a_bad_request(router_a, params):
     assert_error(router_a.get("/persons", params), 400, "ER-0400")

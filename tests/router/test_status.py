@@ -3,9 +3,10 @@
 import pytest
 
 from campuscard.router import ratelimit
+from campuscard.router.models import Organisation
 from campuscard.router.services import public_status
 
-from .conftest import assert_error, card_body, days, new_escn
+from .conftest import assert_error, card_body, days, new_escn, person_body
 
 
 def status_of(client, escn, **extra):
@@ -15,13 +16,33 @@ def status_of(client, escn, **extra):
 def test_the_status_is_public_and_says_only_what_a_verifier_needs(anonymous, est_a, card_a):
     response = status_of(anonymous, card_a)
     assert response.status_code == 200
+    # By default the holder's name is left out: a lost card does not tell whose it is.
     assert response.json() == {
-        "cardNumber": card_a, "displayName": "Alice Martin",
+        "cardNumber": card_a,
         "issuedAt": days(0).isoformat(), "expiresAt": days(365).isoformat(),
         "issuerIdentifier": est_a.pic, "issuerName": est_a.name, "status": "ACTIVE"}
+    assert "Alice" not in response.content.decode()
     assert "no-cache" in response["Cache-Control"]
     assert "Cookie" not in response.get("Vary", "")  # the session was never touched
     assert not response.cookies
+
+
+def test_an_issuer_may_choose_to_show_the_name_on_its_cards(anonymous, router_b, est_a, est_b,
+                                                           alice, card_a):
+    Organisation.objects.filter(pic=est_a.pic).update(show_holder_name=True)
+    assert status_of(anonymous, card_a).json()["displayName"] == "Alice Martin"
+    assert public_status(card_a)["displayName"] == "Alice Martin"
+    # The choice is the issuer's: B's cards keep their holder's name to themselves.
+    router_b.post("/persons", person_body(est_b.pic, alice))
+    card_b = new_escn(est_b)
+    router_b.post("/cards", card_body(est_b.pic, alice, card_b))
+    assert "displayName" not in status_of(anonymous, card_b).json()
+
+
+def test_a_shown_but_empty_name_is_left_out(anonymous, router_a, est_a, alice, card_a):
+    Organisation.objects.filter(pic=est_a.pic).update(show_holder_name=True)
+    router_a.put(f"/cards/{card_a}", card_body(est_a.pic, alice, card_a, displayName=""))
+    assert "displayName" not in status_of(anonymous, card_a).json()
 
 
 def test_an_inactive_card_shows_inactive(anonymous, router_a, est_a, alice, card_a):

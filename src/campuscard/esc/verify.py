@@ -1,5 +1,7 @@
 """The public check of a card, where its QR code leads: valid or not, its status, its expiry and
-its issuer. Nothing about the holder. Rate-limited per client address.
+its issuer. Nothing about the holder, unless the card's issuer chose to show the name printed on
+the card (router Organisation.show_holder_name, off by default), as the router's public status
+does. Rate-limited per client address.
 
 It reads the router service's public status (router.services.public_status), which is what
 our establishments push to.
@@ -20,7 +22,8 @@ from campuscard.router.services import public_status
 
 
 def check_card(escn):
-    """(HTTP status, facts) for the card numbered `escn`: only what a verifier may see."""
+    """(HTTP status, facts) for the card numbered `escn`: only what a verifier may see (the
+    name on the card, `displayName`, only when its issuer shows it)."""
     try:
         number = validate_escn(escn)
     except ValidationError:
@@ -31,10 +34,13 @@ def check_card(escn):
         return 404, {"escn": number, "valid": False, "status": "UNKNOWN",
                      "message": _("No European Student Card has this number.")}
     valid = found["status"] == "ACTIVE" and _not_past(found["expiresAt"])
-    return 200, {"escn": number, "valid": valid, "status": found["status"],
-                 "expiresAt": found["expiresAt"],
-                 "issuer": {"name": found["issuerName"], "pic": found["issuerIdentifier"]},
-                 "message": _message(valid, found["status"])}
+    facts = {"escn": number, "valid": valid, "status": found["status"],
+             "expiresAt": found["expiresAt"],
+             "issuer": {"name": found["issuerName"], "pic": found["issuerIdentifier"]},
+             "message": _message(valid, found["status"])}
+    if "displayName" in found:  # public_status has it only when the issuer shows it
+        facts["displayName"] = found["displayName"]
+    return 200, facts
 
 
 def _not_past(expires_at):

@@ -1,5 +1,6 @@
 """The router's organisations and keys in django-admin. Keys are issued with
-`campuscard router issue-key` (the key is shown once, there); here they can be revoked."""
+`campuscard router issue-key` (the key is shown once, there); here they can be revoked.
+An organisation's "show the holder's name to verifiers" choice is made here (docs/esc.md)."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
@@ -15,7 +16,8 @@ from campuscard.router.models import Organisation, RouterKey
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
-    list_display = ("pic", "name", "country", "schac_home_organization")
+    list_display = ("pic", "name", "country", "schac_home_organization", "show_holder_name")
+    list_filter = ("show_holder_name",)
     search_fields = ("pic", "name", "schac_home_organization")
 
 

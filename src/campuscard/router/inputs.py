@@ -6,7 +6,6 @@ faults at once; the JSON endpoints turn them into one 400.
 """
 
 import datetime
-import json
 import re
 from dataclasses import dataclass
 
@@ -14,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from campuscard.core.jsonbody import BadJson, load_json
+from campuscard.core.params import MAX_PAGE, bounded_int
 from campuscard.esc.escn import validate_escn
 from campuscard.esc.esi import ESI_MAX_LENGTH, ESI_PREFIX
 from campuscard.institutions.models import EscCardType
@@ -37,25 +38,24 @@ class Paging:
     order_by: tuple
 
 
-def query_int(request, name, default):
+def query_int(request, name, default, *, minimum=0, maximum=MAX_PAGE):
+    """The query parameter `name` as a whole number in [minimum, maximum] (`default` when
+    absent or empty), else a 400."""
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
-    except ValueError:
-        raise BadRequest(_("The parameter %(name)s must be a whole number, not “%(value)s”.")
-                         % {"name": name, "value": raw}) from None
+        return bounded_int(raw, name=name, minimum=minimum, maximum=maximum)
+    except ValidationError as exc:
+        raise BadRequest(" ".join(exc.messages)) from None
 
 
 def read_paging(request, sortable):
-    """page, size (at most MAX_PAGE_SIZE), search, and sort/direction over `sortable`
-    (the contract's field name → the model field)."""
-    page, size = query_int(request, "page", 0), query_int(request, "size", MAX_PAGE_SIZE)
-    if page < 0:
-        raise BadRequest(_("The page number starts at 0."))
-    if size < 1:
-        raise BadRequest(_("The page size is at least 1."))
+    """page (0 to core.params.MAX_PAGE), size (sizes above MAX_PAGE_SIZE are taken as
+    MAX_PAGE_SIZE), search, and sort/direction over `sortable` (the contract's field name →
+    the model field)."""
+    page = query_int(request, "page", 0)
+    size = query_int(request, "size", MAX_PAGE_SIZE, minimum=1)
     search = request.GET.get("search", "").strip()
     return Paging(page, min(size, MAX_PAGE_SIZE), search, _order_by(request, sortable))
 
@@ -97,11 +97,11 @@ def path_escn(value):
 
 
 def read_object(body):
-    """The request's JSON object, or a 400."""
+    """The request's JSON object (read by core.jsonbody: size, depth, no NUL), or a 400."""
     try:
-        data = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(_("The body is not valid JSON.")) from None
+        data = load_json(body)
+    except BadJson as exc:
+        raise BadRequest(str(exc)) from None
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
     return data
@@ -116,6 +116,8 @@ def _text(value, field, max_length=TEXT_MAX_LENGTH):
         value = str(value)
     if not isinstance(value, str):
         raise BadRequest(_("%(field)s must be text.") % {"field": field})
+    if "\x00" in value:
+        raise BadRequest(_("%(field)s may not contain a NUL character.") % {"field": field})
     value = value.strip()
     if len(value) > max_length:
         raise BadRequest(_("%(field)s is at most %(max)s characters.")
@@ -127,11 +129,11 @@ def _text(value, field, max_length=TEXT_MAX_LENGTH):
 
 @dataclass(frozen=True)
 class PersonInput:
-    """A PersonUpdateView, reduced to what the calling organisation may say."""
+    """A PersonUpdateView, reduced to what the calling organisation may say: its entry (whose
+    name is the entry's fullName, else the deprecated top-level one)."""
 
     esi: str
     full_name: str
-    membership_name: str
     email: str
     academic_level: str
 
@@ -147,10 +149,10 @@ def read_person(data, organisation):
     if data.get("identifierCode") not in (None, "ESI"):
         raise BadRequest(_("identifierCode can only be ESI."))
     entry = _own_entry(data.get("personOrganisationUpdateViews"), organisation)
-    full_name = _text(data.get("fullName"), "fullName")
-    membership_name = _text(entry.get("fullName"), "fullName") or full_name
-    return PersonInput(esi, full_name or membership_name, membership_name,
-                       _email(entry.get("email")), _academic_level(entry.get("academicLevel")))
+    top_level_name = _text(data.get("fullName"), "fullName")
+    full_name = _text(entry.get("fullName"), "fullName") or top_level_name
+    return PersonInput(esi, full_name, _email(entry.get("email")),
+                       _academic_level(entry.get("academicLevel")))
 
 
 def _own_entry(entries, organisation):
@@ -275,6 +277,11 @@ def read_card(data, lookups, *, number_required=False):
             values[field] = check(data.get(field))
         except ValidationError as exc:
             errors.append(FieldError(field, " ".join(exc.messages)))
+    if not errors and values["expiresAt"] < values["issuedAt"]:
+        errors.append(FieldError("expiresAt", _("The expiry date (%(expires)s) is before the "
+                                                "issue date (%(issued)s).")
+                                 % {"expires": values["expiresAt"].isoformat(),
+                                    "issued": values["issuedAt"].isoformat()}))
     if errors:
         return None, errors
     return CardInput(values["cardNumber"], values["personIdentifier"], values["cardType"],
@@ -291,6 +298,8 @@ def _field_text(value, max_length=TEXT_MAX_LENGTH):
         return ""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValidationError(_("This must be text."))
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(_("This may not contain a NUL character."))
     value = str(value).strip()
     if len(value) > max_length:
         raise ValidationError(_("This is at most %(max)s characters.") % {"max": max_length})

@@ -21,6 +21,12 @@ class Organisation(models.Model):
                                help_text=_("ISO 3166-1 code, two letters."))
     schac_home_organization = models.CharField(_("schacHomeOrganization"), max_length=255,
                                                blank=True)
+    show_holder_name = models.BooleanField(
+        _("show the holder's name to verifiers"), default=False,
+        help_text=_("When on, the public status of this organisation's cards (and the page "
+                    "their QR code leads to) shows the name printed on the card, so that a "
+                    "verifier can compare it with an identity document; but anyone who finds "
+                    "a lost card then learns whose it is. Off by default."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -64,11 +70,11 @@ class AcademicLevel(models.TextChoices):
 
 
 class RouterPerson(models.Model):
-    """A student, known by their European Student Identifier."""
+    """A student, known by their European Student Identifier. It holds nothing but the ESI:
+    what is said of the person belongs to each organisation that registered them (Membership),
+    and no organisation reads or changes another's."""
 
     esi = models.CharField(_("ESI"), max_length=255)
-    full_name = models.CharField(_("full name"), max_length=255, blank=True,
-                                 help_text=_("The router's deprecated top-level name."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -84,7 +90,8 @@ class RouterPerson(models.Model):
 
 
 class Membership(models.Model):
-    """What one organisation says of a person it registered."""
+    """What one organisation says of a person it registered. Its `full_name` is also the
+    person's (deprecated) top-level fullName in that organisation's answers."""
 
     # The unique (person, organisation) index serves lookups by person.
     person = models.ForeignKey(RouterPerson, on_delete=models.CASCADE, db_index=False,

@@ -39,18 +39,21 @@ def membership_view(membership):
 
 
 def person_lite_view(person, memberships):
+    """PersonLiteView of `person` as told by `memberships`, the caller's own entry: the
+    deprecated top-level fullName is that entry's name."""
     return _without_empty({
         "identifier": person.esi,
-        "fullName": person.full_name,
+        "fullName": memberships[0].full_name if memberships else "",
         "organisations": [membership_view(m) for m in memberships],
     })
 
 
 def person_view(person):
-    """PersonView of a person as read by `services.persons_of` (own memberships only)."""
+    """PersonView of a person as read by `services.persons_of` (own memberships only, hence
+    an organisationCount of the caller's own entries: what others registered is theirs)."""
     return person_lite_view(person, person.own_memberships) | {
         "identifierCode": code_view("ESI", "ESI"),
-        "organisationCount": person.organisation_count or 0,
+        "organisationCount": len(person.own_memberships),
     }
 
 

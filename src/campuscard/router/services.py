@@ -2,7 +2,14 @@
 and raises `errors.RouterProblem`s; the views only read requests and write answers.
 
 Ownership: an organisation reaches the persons it registered (its membership) and the cards it
-issued. Anything else that exists is answered 403 (SE-0000), what does not exist 404 (ER-0001).
+issued. Anything else that exists is answered 403 (SE-0000), what does not exist 404 (ER-0001);
+both are probes, counted per key (errors.RouterProblem.probe).
+
+Isolation: a person registered by several organisations shares nothing but the ESI. Each one
+reads and writes its own Membership only (its name, which is also the top-level fullName,
+email, academic level, picture), lists, searches and sorts on it, and counts only itself in
+organisationCount: nothing one organisation sends changes what another reads, and no answer
+tells it what another registered.
 
 `public_status(escn)` is the public side, used by the JSON status and the /v/<ESCN> page.
 """
@@ -13,7 +20,7 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,12 +53,13 @@ from campuscard.router.models import (
 from campuscard.router.pictures import picture_jpeg
 from campuscard.router.representations import row_error_view
 
-PERSON_SORTS = {"identifier": "esi", "fullName": "full_name", "createdAt": "created_at"}
+PERSON_SORTS = {"identifier": "esi", "fullName": "own_full_name",
+                "createdAt": "own_created_at"}
 CARD_SORTS = {"cardNumber": "escn", "displayName": "display_name", "issuedAt": "issued_at",
               "expiresAt": "expires_at", "createdAt": "created_at"}
 MAX_ESCNS_PER_CALL = 100
 STATUS_COLUMNS = ("escn", "display_name", "issued_at", "expires_at", "status", "issuer__pic",
-                  "issuer__name")
+                  "issuer__name", "issuer__show_holder_name")
 
 
 # --- what an organisation reaches --------------------------------------------------------------
@@ -63,13 +71,13 @@ def _own_memberships(organisation):
 
 
 def persons_of(organisation):
-    """The persons `organisation` registered; each carries `own_memberships` (its entry, a
-    one-item list) and `organisation_count`."""
-    registered = Membership.objects.filter(person=OuterRef("pk"), organisation=organisation)
-    count = (Membership.objects.filter(person=OuterRef("pk")).order_by().values("person")
-             .annotate(total=Count("pk")).values("total"))
-    return (RouterPerson.objects.filter(Exists(registered))
-            .annotate(organisation_count=Subquery(count))
+    """The persons `organisation` registered, as it sees them: each carries `own_memberships`
+    (its entry, a one-item list), and its entry's `own_full_name` and `own_created_at` (what
+    lists sort on). Nothing another organisation said of them."""
+    own = Membership.objects.filter(person=OuterRef("pk"), organisation=organisation)
+    return (RouterPerson.objects.filter(Exists(own))
+            .annotate(own_full_name=Subquery(own.values("full_name")[:1]),
+                      own_created_at=Subquery(own.values("created_at")[:1]))
             .prefetch_related(Prefetch("memberships", queryset=_own_memberships(organisation),
                                        to_attr="own_memberships")))
 
@@ -91,9 +99,11 @@ def _page(queryset, paging):
 
 
 def _refuse_missing(exists_elsewhere, denied, missing):
+    """403 for what exists but is another organisation's, 404 for what does not exist: the
+    contract's answers. Both are probes."""
     if exists_elsewhere:
-        raise AccessDenied(denied)
-    raise NotFound(missing)
+        raise AccessDenied(denied, probe=True)
+    raise NotFound(missing, probe=True)
 
 
 # --- persons -------------------------------------------------------------------------------
@@ -110,7 +120,7 @@ def _person_search(organisation, text):
     matching_entry = Membership.objects.filter(
         Q(full_name__icontains=text) | Q(email__icontains=text),
         person=OuterRef("pk"), organisation=organisation)
-    return Q(esi__icontains=text) | Q(full_name__icontains=text) | Q(Exists(matching_entry))
+    return Q(esi__icontains=text) | Q(Exists(matching_entry))
 
 
 def find_person(organisation, esi):
@@ -125,13 +135,14 @@ def find_person(organisation, esi):
 
 
 def _membership_fields(entry):
-    return {"full_name": entry.membership_name, "email": entry.email,
+    return {"full_name": entry.full_name, "email": entry.email,
             "academic_level": entry.academic_level}
 
 
 def create_person(organisation, data):
     """Register a person (a PersonUpdateView) for `organisation`. A person other
-    organisations registered already gains this organisation's entry."""
+    organisations registered already gains this organisation's entry, and the answer shows
+    that entry only (as for a person new to the router)."""
     entry = read_person(data, organisation)
     already = AlreadyExists(_("This person is already registered for your organisation."),
                             code=PERSON_EXISTS)
@@ -139,8 +150,7 @@ def create_person(organisation, data):
         raise already
     try:
         with transaction.atomic():
-            person, _created = RouterPerson.objects.get_or_create(
-                esi=entry.esi, defaults={"full_name": entry.full_name})
+            person, _created = RouterPerson.objects.get_or_create(esi=entry.esi)
             Membership.objects.create(person=person, organisation=organisation,
                                       **_membership_fields(entry))
     except IntegrityError:  # registered by a concurrent request
@@ -149,18 +159,15 @@ def create_person(organisation, data):
 
 
 def update_person(organisation, esi, data):
-    """Replace what `organisation` says of the person `esi`."""
+    """Replace what `organisation` says of the person `esi` (its entry: nothing that other
+    organisations read)."""
     person = find_person(organisation, esi)
     entry = read_person(data, organisation)
     if entry.esi != person.esi:
         raise BadRequest(_("An ESI cannot change: the identifier in the body must be the one "
                            "in the address."))
-    now = timezone.now()
-    with transaction.atomic():
-        RouterPerson.objects.filter(pk=person.pk).update(full_name=entry.full_name,
-                                                         updated_at=now)
-        Membership.objects.filter(person=person, organisation=organisation).update(
-            **_membership_fields(entry), updated_at=now)
+    Membership.objects.filter(person=person, organisation=organisation).update(
+        **_membership_fields(entry), updated_at=timezone.now())
     return persons_of(organisation).get(pk=person.pk)
 
 
@@ -180,7 +187,7 @@ def delete_person(organisation, esi):
 def _own_membership(organisation, pic, esi):
     if pic != organisation.pic:
         raise AccessDenied(_("Your key reaches the pictures of your own organisation only "
-                             "(PIC %(pic)s).") % {"pic": organisation.pic})
+                             "(PIC %(pic)s).") % {"pic": organisation.pic}, probe=True)
     return find_person(organisation, esi).own_memberships[0]
 
 
@@ -328,9 +335,10 @@ def validate_csv(organisation, upload, operation):
 # --- public --------------------------------------------------------------------------------
 
 def public_status(escn):
-    """The CardStatusView of the card `escn` (cardNumber, displayName, issuedAt, expiresAt,
-    issuerIdentifier, issuerName, status), or None when there is no such card or `escn` is
-    not an ESCN. One query; status is EXPIRED once expiresAt is past."""
+    """The CardStatusView of the card `escn` (cardNumber, issuedAt, expiresAt,
+    issuerIdentifier, issuerName, status, and displayName only when its issuer chose to show
+    the holder's name: Organisation.show_holder_name), or None when there is no such card or
+    `escn` is not an ESCN. One query; status is EXPIRED once expiresAt is past."""
     try:
         number = escn_numbers.validate_escn(escn)
     except ValidationError:
@@ -338,11 +346,13 @@ def public_status(escn):
     row = _fetch_status_row(number)
     if row is None:
         return None
-    escn, display_name, issued_at, expires_at, status, pic, issuer_name = row
-    return {"cardNumber": escn, "displayName": display_name,
-            "issuedAt": issued_at.isoformat(), "expiresAt": expires_at.isoformat(),
-            "issuerIdentifier": pic, "issuerName": issuer_name,
-            "status": shown_status(status, expires_at)}
+    escn, display_name, issued_at, expires_at, status, pic, issuer_name, show_name = row
+    view = {"cardNumber": escn}
+    if show_name and display_name:
+        view["displayName"] = display_name
+    return view | {"issuedAt": issued_at.isoformat(), "expiresAt": expires_at.isoformat(),
+                   "issuerIdentifier": pic, "issuerName": issuer_name,
+                   "status": shown_status(status, expires_at)}
 
 
 def _fetch_status_row(number):

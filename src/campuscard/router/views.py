@@ -12,9 +12,12 @@ from campuscard.router import ratelimit, services
 from campuscard.router.csvcheck import csv_config as csv_config_map
 from campuscard.router.errors import BadRequest, NotFound, TooManyRequests
 from campuscard.router.http import (
+    answer,
     endpoint,
+    in_callers_language,
     json_response,
     method_not_allowed,
+    no_content,
     problem_response,
 )
 from campuscard.router.inputs import query_int, read_object, read_paging
@@ -44,10 +47,6 @@ def _page_links(request, paging, total):
     return links
 
 
-def _no_content():
-    return HttpResponse(status=204)
-
-
 # --- persons -------------------------------------------------------------------------------
 
 def _list_persons(request, organisation):
@@ -73,7 +72,7 @@ def _update_person(request, organisation, esi):
 
 def _delete_person(request, organisation, esi):
     services.delete_person(organisation, esi)
-    return _no_content()
+    return no_content()
 
 
 persons = endpoint(GET=_list_persons, POST=_create_person)
@@ -102,7 +101,7 @@ def _store_picture(request, organisation, pic, esi):
 
 def _delete_picture(request, organisation, pic, esi):
     services.delete_picture(organisation, pic, esi)
-    return _no_content()
+    return no_content()
 
 
 picture = endpoint(GET=_read_picture, POST=_store_picture, DELETE=_delete_picture)
@@ -133,7 +132,7 @@ def _update_card(request, organisation, escn):
 
 def _delete_card(request, organisation, escn):
     services.delete_card(organisation, escn)
-    return _no_content()
+    return no_content()
 
 
 cards = endpoint(GET=_list_cards, POST=_create_card)
@@ -166,10 +165,12 @@ card_qr = endpoint(GET=_card_qr)
 
 
 def _generate_escns(request, organisation):
-    prefix, pic = query_int(request, "prefix", None), request.GET.get("pic", "").strip()
+    prefix = query_int(request, "prefix", None, maximum=999)
+    pic = request.GET.get("pic", "").strip()
     if prefix is None or not pic:
         raise BadRequest(_("prefix and pic are required."))
-    count = query_int(request, "numberOfESCN", 1)
+    count = query_int(request, "numberOfESCN", 1, minimum=1,
+                      maximum=services.MAX_ESCNS_PER_CALL)
     return json_response(services.generate_escns(organisation, prefix=prefix, pic=pic,
                                                  count=count))
 
@@ -193,22 +194,26 @@ validate_csv = endpoint(POST=_validate_csv)
 
 @csrf_exempt
 @never_cache
+@in_callers_language
 def card_status(request, escn):
     """The public CardStatusView: no key, no session; rate-limited per client address."""
     if request.method != "GET":
         return method_not_allowed(["GET"])
+    return answer(lambda: _public_status(request, escn))
+
+
+def _public_status(request, escn):
     if not ratelimit.allow(request):
-        response = problem_response(TooManyRequests(
-            _("Too many checks from your address. Try again in a minute.")))
-        response["Retry-After"] = str(ratelimit.retry_after())
-        return response
+        raise TooManyRequests(_("Too many checks from your address. Try again in a minute."),
+                              ratelimit.retry_after())
     found = services.public_status(escn)
     if found is None:
-        return problem_response(NotFound(_("No card has this number.")))
+        raise NotFound(_("No card has this number."))
     return json_response(found)
 
 
 @csrf_exempt
+@in_callers_language
 def not_found(request):
     return problem_response(NotFound(
         _("No such address in the router's API (its paths start with /esc-rest/api/v2/).")))
