@@ -74,3 +74,8 @@ def test_the_cookie_lasts_no_longer_than_the_lifetime(client, student, settings,
     assert configured.SESSION_COOKIE_AGE == configured.CAMPUSCARD_SESSION_MAX_AGE_MINUTES * 60
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
     assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
+
+
+def test_a_request_without_a_session_cookie_leaves_the_session_untouched(client, db):
+    response = client.get("/v/3e506370-826a-103d-bf76-001000000001.json")
+    assert "Cookie" not in response.get("Vary", "")

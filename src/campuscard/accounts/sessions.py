@@ -46,7 +46,9 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
+        # Without a session cookie there is no session to end: leave it untouched (a public
+        # answer must not vary on cookies).
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
             now = _now()
             reason = ended(request.session, now)
             if reason:
