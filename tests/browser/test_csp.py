@@ -42,6 +42,11 @@ def visit(page, url, ready=None):
 def test_public_pages_keep_to_the_policy(live_server, browser_page):
     visit(browser_page, f"{live_server.url}/login/", "input[name=password]")
     visit(browser_page, f"{live_server.url}/v/{router_card().escn}")
+    # The language menu sends itself on change (app.js, no inline handler).
+    visit(browser_page, f"{live_server.url}/login/", "input[name=password]")
+    browser_page.get_by_label("Language").select_option("fr")
+    browser_page.get_by_role("heading", name="Se connecter").wait_for()
+    assert csp_violations(browser_page) == []
 
 
 def test_student_pages_keep_to_the_policy(live_server, browser_page, student, manager_a):
@@ -58,6 +63,11 @@ def test_manager_pages_keep_to_the_policy(live_server, browser_page, manager_a, 
     page = browser_page
     log_in(page, live_server.url, "manager-a")
     visit(page, f"{live_server.url}/manage/?q=alice", "table")
+    # The select-all box ticks every card of the page (app.js, no inline handler).
+    page.locator("#select-all").check()
+    boxes = page.locator("input[name=card]")
+    assert boxes.count() >= 1
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
     visit(page, f"{live_server.url}/manage/cards/{card.pk}/", "#card-state")
 
 
@@ -66,4 +76,7 @@ def test_admin_pages_keep_to_the_policy(live_server, browser_page, admin_user):
     log_in(page, live_server.url, "admin")
     visit(page, f"{live_server.url}/django-admin/", "#content")
     visit(page, f"{live_server.url}/django-admin/axes/accessattempt/", "#changelist")
+    # A change form with the admin's widgets (permission filter, date shortcuts).
+    visit(page, f"{live_server.url}/django-admin/auth/user/{admin_user.pk}/change/",
+          ".selector-filter")
     visit(page, f"{live_server.url}/api/docs", ".swagger-ui .info")
