@@ -1,5 +1,6 @@
 """CampusCard settings: everything comes from the environment (see docs/configuration.md)."""
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -75,7 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "campuscard.core",
+    "campuscard.accounts",
     "campuscard.institutions",
     "campuscard.people",
     "campuscard.cards",
@@ -91,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,7 +102,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "campuscard.accounts.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "campuscard.urls"
@@ -148,12 +154,53 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-AUTHENTICATION_BACKENDS = env_list(
-    "CAMPUSCARD_AUTH_BACKENDS", "django.contrib.auth.backends.ModelBackend"
-)
+# --- Logins and sessions (campuscard.accounts) -------------------------------------------
+# The login throttle comes first, whatever backends are configured (SSO included): while a user
+# name or an address is locked out, no backend is asked (campuscard/accounts/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "campuscard.accounts.throttle.LoginThrottleBackend",
+    *env_list("CAMPUSCARD_AUTH_BACKENDS", "django.contrib.auth.backends.ModelBackend"),
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CAMPUSCARD_LOGIN_FAILURE_LIMIT = env_int("CAMPUSCARD_LOGIN_FAILURE_LIMIT", 5)
+CAMPUSCARD_LOGIN_COOLOFF_MINUTES = env_int("CAMPUSCARD_LOGIN_COOLOFF_MINUTES", 15)
+if CAMPUSCARD_LOGIN_FAILURE_LIMIT < 1 or CAMPUSCARD_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "CAMPUSCARD_LOGIN_FAILURE_LIMIT and CAMPUSCARD_LOGIN_COOLOFF_MINUTES must be at least 1")
+AXES_FAILURE_LIMIT = CAMPUSCARD_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=CAMPUSCARD_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_CLIENT_IP_CALLABLE = "campuscard.accounts.throttle.client_address"
+AXES_USERNAME_CALLABLE = "campuscard.accounts.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "campuscard.accounts.throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # throttle.forget_own_failures clears only that name and address
+CAMPUSCARD_SESSION_MAX_AGE_MINUTES = env_int("CAMPUSCARD_SESSION_MAX_AGE_MINUTES", 600)
+CAMPUSCARD_SESSION_IDLE_MINUTES = env_int("CAMPUSCARD_SESSION_IDLE_MINUTES", 60)
+if CAMPUSCARD_SESSION_MAX_AGE_MINUTES < 1 or CAMPUSCARD_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "CAMPUSCARD_SESSION_MAX_AGE_MINUTES and CAMPUSCARD_SESSION_IDLE_MINUTES must be at least 1")
+SESSION_COOKIE_AGE = CAMPUSCARD_SESSION_MAX_AGE_MINUTES * 60
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Pages keep to it: no inline script or style anywhere (static files and classes only). Images
+# may be data:/blob: (the photo picker's previews), media blob:/mediastream: (the camera).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:", "mediastream:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# --- end of logins, sessions and CSP ---------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -38,21 +38,42 @@ def chromium():
             browser.close()
 
 
+# Every document records the Content-Security-Policy violations it sees (read by csp_violations).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+                              + ` in ${event.sourceFile || event.documentURI}:${event.lineNumber}`);
+});
+"""
+
+
+def csp_violations(page):
+    """The violations the page's current document reported (securitypolicyviolation events)."""
+    return page.evaluate("window.__cspViolations || []")
+
+
 @pytest.fixture
 def new_page(chromium):
-    """new_page(**context options) -> a page in a fresh context (its own cookies)."""
+    """new_page(**context options) -> a page in a fresh context (its own cookies). Whatever the
+    test does, a page that breaks the Content-Security-Policy fails it (console messages)."""
     contexts = []
+    refused = []
 
     def make(**options):
         context = chromium.new_context(locale="en-US", **options)
+        context.add_init_script(RECORD_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on("console", lambda message: "Content Security Policy" in message.text
+                and refused.append(f"{page.url}: {message.text}"))
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not refused, "the pages broke the Content-Security-Policy:\n" + "\n".join(refused)
 
 
 @pytest.fixture
