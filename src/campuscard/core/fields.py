@@ -114,7 +114,7 @@ def whole_number(name, minimum=0, maximum=MAX_DATABASE_ID):
             raise PydanticCustomError(exc.code or "invalid", "{reason}",
                                       {"reason": " ".join(exc.messages)}) from None
 
-    return Annotated[int, BeforeValidator(check), Field(ge=minimum, le=maximum)]
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(check)]
 
 
 ApiPage = whole_number("page", 1, MAX_PAGE)
