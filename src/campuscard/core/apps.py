@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
+        from campuscard.core import lookups
         from campuscard.core.fields import DatabaseIdConverter
 
         register_converter(DatabaseIdConverter, "id")
+        lookups.install()
