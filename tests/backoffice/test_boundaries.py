@@ -154,3 +154,10 @@ def test_the_card_list_still_pages(manager_a, card):
 def test_the_admin_pages_hold_up_too(admin_user, card, url):
     response = browser(admin_user).get(url)
     assert response.status_code in (200, 302, 404)
+
+
+def test_too_many_cards_at_once_says_the_limit(manager_a, card, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # else Django refuses first (400)
+    response = browser(manager_a).post("/manage/cards/bulk/",
+                                       {"card": [str(i) for i in range(1, 1002)]})
+    assert texts(response) == ["Select at most 1000 items at once."]

@@ -119,3 +119,12 @@ def test_bad_request_page_for_what_django_refuses(db, settings):
     response = browser().post("/login/", {f"f{i}": "x" for i in range(10)})
     assert response.status_code == 400
     assert "could not be understood" in response.content.decode()
+
+
+def test_a_host_not_served_gets_the_bad_request_page_and_a_log_line(db):
+    with console_output() as output:
+        response = Client(HTTP_HOST="evil.example.org").get("/login/")
+    assert response.status_code == 400
+    assert response["X-Request-ID"] in response.content.decode()
+    assert f"ERROR django.security.DisallowedHost [{response['X-Request-ID']}]" in (
+        output.getvalue())

@@ -225,11 +225,15 @@ def card_esc_push(request, card):
 # --- bulk actions ------------------------------------------------------------------------------
 
 def _form_problem(form, usual):
-    """What to tell of a refused selection: `usual` when nothing was selected, else (a forged
-    or stale value) that it could not be understood."""
-    errors = form.errors.as_data()
-    if all(error.code == "required" for field in errors.values() for error in field):
+    """What to tell of a refused selection: `usual` when nothing was selected, the limit when
+    too much was, else (a forged or stale value) that it could not be understood."""
+    errors = [error for field in form.errors.as_data().values() for error in field]
+    if all(error.code == "required" for error in errors):
         return usual
+    too_many = [message for error in errors if error.code == "too_many"
+                for message in error.messages]
+    if too_many:
+        return too_many[0]
     return _("This selection could not be understood; reload the page. Nothing was changed.")
 
 
