@@ -92,7 +92,11 @@ INSTALLED_APPS = [
     "campuscard.router",
 ]
 
+# Our two come first: every response gets its X-Request-ID, and a NUL character is refused
+# before a session cookie or a query string reaches the database (core/middleware.py).
 MIDDLEWARE = [
+    "campuscard.core.middleware.RequestIdMiddleware",
+    "campuscard.core.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -304,11 +308,24 @@ OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)
 OUTBOX_LEASE_SECONDS = env_int("CAMPUSCARD_OUTBOX_LEASE_SECONDS", 120)
 
+# Everything goes to the console (stderr), each line with the id of its request: unexpected
+# errors (django.request, with their traceback) also with DEBUG off, which Django's own
+# configuration prints only with DEBUG on.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "campuscard.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "request": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                    "formatter": "request"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "campuscard": {"handlers": ["console"], "level": env("CAMPUSCARD_LOG_LEVEL", "INFO")},
+        "campuscard": {"level": env("CAMPUSCARD_LOG_LEVEL", "INFO")},
+        # No handler of its own (Django's prints only with DEBUG on): up to the root's.
+        "django": {"handlers": [], "level": "INFO"},
     },
 }

@@ -10,7 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("campuscard.portal.urls")),
-    path("cards/<int:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
+    path("cards/<id:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
     path("", include("campuscard.esc.urls")),
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),
@@ -18,3 +18,8 @@ urlpatterns = [
     path("esc-rest/", include("campuscard.router.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "campuscard.core.errorpages.bad_request"
+handler403 = "campuscard.core.errorpages.permission_denied"
+handler404 = "campuscard.core.errorpages.page_not_found"
+handler500 = "campuscard.core.errorpages.server_error"

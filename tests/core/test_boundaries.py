@@ -56,3 +56,16 @@ def test_json_within_limits_is_read():
 def test_bad_json_is_refused_with_a_reason(body, reason):
     with pytest.raises(BadJson, match=reason):
         load_json(body)
+
+
+def test_an_in_lookup_leaves_out_ids_no_column_holds(student, manager_a):
+    """The admin lets `?id__in=` through; SQLite raised OverflowError on 10**30."""
+    from campuscard.cards.models import Card
+    from campuscard.cards.states import State
+    from tests.conftest import card_in_state
+
+    card = card_in_state(student, State.NEW, manager_a)
+    assert list(Card.objects.filter(pk__in=[card.pk, 10**30, -(10**30)])) == [card]
+    assert list(Card.objects.filter(pk__in=[10**30])) == []
+    assert Card.objects.exclude(pk__in=[10**30]).count() == 1
+    assert list(Card.objects.filter(person__id__in=[student.pk, 2**63])) == [card]

@@ -84,11 +84,16 @@ def test_the_prefix_is_the_establishments(client, student, enabled_card, est_a):
     assert decode(png.content) == f"http://pp.esc.gg/{enabled_card.escn}"
 
 
-@pytest.mark.parametrize("scale", ["0", "21", "big", "-1"])
-def test_a_bad_scale_is_not_found(client, student, enabled_card, scale):
+@pytest.mark.parametrize("scale, reason", [
+    ("0", "between 1 and 20"), ("21", "between 1 and 20"), ("-1", "between 1 and 20"),
+    ("big", "whole number"), ("9" * 5000, "whole number"), ("1e3", "whole number"),
+])
+def test_a_bad_scale_is_refused_with_its_reason(client, student, enabled_card, scale, reason):
     log_in(client, student.user)
-    response = client.get(reverse("card_qr_png", args=[enabled_card.pk]), {"scale": scale})
-    assert response.status_code == 404
+    response = client.get(reverse("card_qr_png", args=[enabled_card.pk]), {"scale": scale},
+                          headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert reason in response.content.decode()
 
 
 @pytest.mark.parametrize("kind", ["card_qr_svg", "card_qr_png"])

@@ -15,6 +15,7 @@ api = NinjaAPI(
                   "`campuscard api_client create`."),
     docs=LocalSwagger(),
     urls_namespace="api",
+    parser=errors.JsonParser(),
 )
 errors.install(api)
 api.add_router("", router)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from campuscard.backoffice.search import SORTS, CardQuery, search_cards
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
+from campuscard.core.params import database_id
 from campuscard.esc.escn import validate_escn
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person, Population
@@ -25,9 +26,10 @@ def person_for(client, eppn):
 
 
 def card_for(client, card_id):
-    """The card if `client` covers it; 404 otherwise, whether it exists or not."""
+    """The card if `client` covers it; 404 otherwise, whether it exists or not. An id no card
+    can have (0, negative, too large) is a 422."""
     cards = Card.objects.select_related("person", "person__population", "establishment")
-    card = client.filter_cards(cards).filter(pk=card_id).first()
+    card = client.filter_cards(cards).filter(pk=database_id(card_id, name="card_id")).first()
     if card is None:
         raise Http404
     return card

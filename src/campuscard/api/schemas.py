@@ -8,9 +8,11 @@ from ninja import Field, Schema
 
 from campuscard.backoffice.search import DEFAULT_SORT
 from campuscard.cards.states import State
+from campuscard.core.fields import ApiPage, whole_number
 from campuscard.people.models import CONSENTS
 
 MAX_PAGE_SIZE = 200
+PageSize = whole_number("page_size", 1, MAX_PAGE_SIZE)
 
 
 class ErrorOut(Schema):
@@ -96,8 +98,8 @@ class CardFilters(Schema):
     requested_from: date | None = None
     requested_to: date | None = None
     sort: str = DEFAULT_SORT
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    page: ApiPage = 1
+    page_size: PageSize = 50
 
 
 class CardPage(Schema):

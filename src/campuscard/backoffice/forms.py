@@ -10,36 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from campuscard.backoffice.search import DEFAULT_SORT, SORTS, CardQuery
 from campuscard.backoffice.services import populations_in_scope
 from campuscard.cards.states import DisableReason, State
+from campuscard.core.fields import DatabaseIdField, DatabaseIdListField
 
 MAX_SELECTION = 1000
 DELIVER = "deliver"  # the bulk actions that are not a state change
 PUSH_ESC = "esc_push"
 
 
-class IdListField(forms.Field):
-    """Whole numbers from a repeated parameter (?card=1&card=2), at least one."""
+class IdListField(DatabaseIdListField):
+    """Card or push ids from a repeated parameter (?card=1&card=2), at least one."""
 
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "required": _("Select at least one item."),
-        "invalid": _("The selection is not valid; reload the page and try again."),
-        "too_many": _("Select at most %(max)d items at once."),
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        values = value if isinstance(value, list | tuple) else [value]
-        try:
-            ids = sorted({int(v) for v in values})
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        if any(i <= 0 for i in ids):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if len(ids) > MAX_SELECTION:
-            raise ValidationError(self.error_messages["too_many"], code="too_many",
-                                  params={"max": MAX_SELECTION})
-        return ids
+    def __init__(self, **kwargs):
+        super().__init__(max_count=MAX_SELECTION, **kwargs)
 
 
 class SeenCardsField(IdListField):
@@ -50,11 +32,13 @@ class SeenCardsField(IdListField):
 
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else [value] if value else []
+        if len(values) > self.max_count:
+            raise self.too_many()
         seen = {}
         for token in values:
             card_id, _sep, state = str(token).partition(":")
             try:
-                seen[int(card_id)] = State(state)
+                seen[self.one_id(card_id)] = State(state)
             except ValueError as exc:
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
         ids = super().to_python(list(seen))
@@ -148,7 +132,7 @@ class BulkApplyForm(forms.Form):
 class OutboxRetryForm(forms.Form):
     """Either one push (the row's own button) or every ticked push."""
 
-    only = forms.IntegerField(required=False, min_value=1)
+    only = DatabaseIdField(name="only", required=False)
     item = IdListField(required=False)
 
     def clean(self):

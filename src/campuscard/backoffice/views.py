@@ -33,6 +33,7 @@ from campuscard.cards.models import Card
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
+from campuscard.core.fields import page_number
 from campuscard.core.models import OutboxItem
 from campuscard.core.permissions import require_manager, require_staff, roles_on_card, scope_of
 from campuscard.integrations.esc_router import services as esc_router
@@ -106,8 +107,16 @@ def _sort_columns(current):
 
 
 def _paginate(request, items, param="page", label=""):
-    """One page of `items` and the links to its neighbours, keeping the other parameters."""
-    page = Paginator(items, PER_PAGE).get_page(request.GET.get(param))
+    """One page of `items` and the links to its neighbours, keeping the other parameters.
+
+    A page number that is not one (or beyond MAX_PAGE) shows the first page and says why, as
+    the search form shows its errors next to what it can still show."""
+    try:
+        number = page_number(request.GET, param)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        number = 1
+    page = Paginator(items, PER_PAGE).get_page(number)
 
     def link(number):
         params = request.GET.copy()
@@ -215,6 +224,19 @@ def card_esc_push(request, card):
 
 # --- bulk actions ------------------------------------------------------------------------------
 
+def _form_problem(form, usual):
+    """What to tell of a refused selection: `usual` when nothing was selected, the limit when
+    too much was, else (a forged or stale value) that it could not be understood."""
+    errors = [error for field in form.errors.as_data().values() for error in field]
+    if all(error.code == "required" for error in errors):
+        return usual
+    too_many = [message for error in errors if error.code == "too_many"
+                for message in error.messages]
+    if too_many:
+        return too_many[0]
+    return _("This selection could not be understood; reload the page. Nothing was changed.")
+
+
 def _search_url(back):
     """The search page with the parameters it had (re-encoded: nothing else can slip in)."""
     params = QueryDict(back or "").urlencode()
@@ -226,7 +248,7 @@ def _search_url(back):
 def bulk_choose(request):
     form = CardSelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Select at least one card."))
+        messages.error(request, _form_problem(form, _("Select at least one card.")))
         return redirect(_search_url(request.POST.get("back")))
     cards = office.cards_in_scope_or_404(request.user, form.cleaned_data["card"])
     actor = Actor.from_request(request)
@@ -307,7 +329,7 @@ def outbox_failed(request):
 def outbox_retry(request):
     form = OutboxRetryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Select at least one push to retry."))
+        messages.error(request, _form_problem(form, _("Select at least one push to retry.")))
         return redirect("backoffice:outbox")
     wanted = set(form.item_ids())
     items = list(office.outbox_in_scope(scope_of(request.user)).filter(pk__in=wanted))

@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     name = "campuscard.core"
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from campuscard.core import lookups
+        from campuscard.core.fields import DatabaseIdConverter
+
+        register_converter(DatabaseIdConverter, "id")
+        lookups.install()

@@ -1,14 +1,24 @@
 """The card's QR code as an image (holder and staff), and the public verify page."""
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from campuscard.cards.models import Card
+from campuscard.core.errorpages import error_response
+from campuscard.core.fields import WholeNumberField
 from campuscard.core.permissions import can_view_card, scope_of
 from campuscard.esc.qr import card_verify_url, qr_png, qr_svg
 
 PNG_SCALES = range(1, 21)  # 41 to 820 px wide: enough for a 600 dpi print
+
+
+class PngForm(forms.Form):
+    """?scale=: pixels per QR module."""
+
+    scale = WholeNumberField(name="scale", minimum=PNG_SCALES.start,
+                             maximum=PNG_SCALES.stop - 1, default=4, required=False)
 
 
 @login_required
@@ -19,20 +29,13 @@ def card_qr(request, card_id, kind):
     if kind == "svg":
         response = HttpResponse(qr_svg(card_verify_url(card)), content_type="image/svg+xml")
     else:
-        response = HttpResponse(qr_png(card_verify_url(card), scale=_png_scale(request)),
+        form = PngForm(request.GET)
+        if not form.is_valid():
+            return error_response(request, 400, " ".join(form.errors["scale"]))
+        response = HttpResponse(qr_png(card_verify_url(card), scale=form.cleaned_data["scale"]),
                                 content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _png_scale(request):
-    try:
-        scale = int(request.GET.get("scale", 4))
-    except ValueError:
-        raise Http404 from None
-    if scale not in PNG_SCALES:
-        raise Http404
-    return scale
 
 
 @login_required

@@ -9,14 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.models import DeliveryMode
 from campuscard.cards.photos import CropBox
+from campuscard.core.fields import WholeNumberField
 
 ACCEPTED_TYPES = "image/jpeg,image/png,image/webp"
 CROP_FIELDS = ("crop_x", "crop_y", "crop_width", "crop_height")
 ROTATIONS = [(str(angle), str(angle)) for angle in (0, 90, 180, 270)]
+MAX_SIDE = 1_000_000  # pixels: far beyond any photo CAMPUSCARD_PHOTO_MAX_PIXELS lets through
 
 
-def _hidden_int(minimum):
-    return forms.IntegerField(required=False, min_value=minimum, widget=forms.HiddenInput)
+def _hidden_int(name, minimum):
+    return WholeNumberField(name=name, minimum=minimum, maximum=MAX_SIDE, required=False,
+                            widget=forms.HiddenInput)
 
 
 class PhotoForm(forms.Form):
@@ -29,10 +32,10 @@ class PhotoForm(forms.Form):
         label=_("Photo file"), required=False,
         widget=forms.FileInput(attrs={"accept": ACCEPTED_TYPES}),
     )
-    crop_x = _hidden_int(0)
-    crop_y = _hidden_int(0)
-    crop_width = _hidden_int(1)
-    crop_height = _hidden_int(1)
+    crop_x = _hidden_int("crop_x", 0)
+    crop_y = _hidden_int("crop_y", 0)
+    crop_width = _hidden_int("crop_width", 1)
+    crop_height = _hidden_int("crop_height", 1)
     rotation = forms.TypedChoiceField(choices=ROTATIONS, coerce=int, required=False,
                                       empty_value=0, widget=forms.HiddenInput)
 
