@@ -4,6 +4,7 @@ answer as the full path for a known card, and everything else left to Django."""
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core import signals
@@ -72,6 +73,7 @@ def test_a_known_card_is_answered_without_django(card):
     assert (status, django.calls) == ("200 OK", 0)
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
     assert json.loads(body)["status"] == "ACTIVE"
 
 

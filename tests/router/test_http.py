@@ -8,6 +8,7 @@ from django.test import Client
 
 from campuscard.router import services
 from campuscard.router.models import RouterPerson
+from tests.core.logs import console_output
 
 from .conftest import API, assert_error, card_body, esi, jpeg, person_body
 
@@ -49,8 +50,21 @@ def test_an_unexpected_error_is_a_json_500(router_a, monkeypatch):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(services, "list_persons", broken)
-    message = assert_error(router_a.get("/persons"), 500, "ER-0500")
+    with console_output() as output:
+        response = router_a.get("/persons")
+    message = assert_error(response, 500, "ER-0500")
     assert "disk" not in message  # no internals in the answer
+    request_id = response["X-Request-ID"]
+    assert request_id in message  # what the caller reports leads to the log lines
+    written = output.getvalue()
+    assert written.count("Internal Server Error: /esc-rest/api/v2/persons") == 1
+    assert f"[{request_id}]" in written and "RuntimeError: disk on fire" in written
+
+
+@pytest.mark.parametrize("path", ["/esc-rest/api/v2/persons/urn%00x", "/esc-rest/api/v2/cards%00"])
+def test_a_nul_in_the_address_is_a_json_400(router_a, path):
+    response = router_a.http.get(path, headers={"Authorization": f"Bearer {router_a.key}"})
+    assert_error(response, 400, "ER-0400")
 
 
 def test_errors_are_translated(router_a):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http.request import split_domain_port, validate_host
 
+from campuscard.core import requestid
 from campuscard.router import ratelimit
 from campuscard.router.services import public_status
 
@@ -29,7 +30,8 @@ def with_fast_status(django_app):
         body = _known_card(environ, match[1])
         if body is None:
             return django_app(environ, start_response)
-        start_response("200 OK", [*HEADERS, ("Content-Length", str(len(body)))])
+        start_response("200 OK", [*HEADERS, ("Content-Length", str(len(body))),
+                                  (requestid.HEADER, requestid.new_id())])
         return [body]
 
     return application

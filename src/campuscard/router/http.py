@@ -9,29 +9,29 @@ for people.
 """
 
 import functools
-import logging
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 
+from campuscard.core import requestid
 from campuscard.router import ratelimit
 from campuscard.router.errors import (
     BadRequest,
     MethodNotAllowed,
+    NotFound,
     RouterProblem,
     TooManyRequests,
     Unauthenticated,
 )
 from campuscard.router.keys import find_key, touch
 from campuscard.router.representations import error_view
-
-logger = logging.getLogger("campuscard.router")
 
 DEFAULT_LANGUAGE = "en"
 
@@ -118,8 +118,9 @@ def refuse_nul_parameters(request):
             raise BadRequest(_("Text may not contain a NUL character."))
 
 
-def answer(produce):
-    """Run `produce()`; its refusals, and any unexpected error, become JSON answers."""
+def answer(request, produce):
+    """Run `produce()`; its refusals, and any unexpected error, become JSON answers. An
+    unexpected error is logged once, with its traceback, and its answer names the request id."""
     try:
         return produce()
     except RouterProblem as problem:
@@ -127,9 +128,26 @@ def answer(produce):
     except (SuspiciousOperation, MultiPartParserError):
         return problem_response(BadRequest(_("The request could not be read (too large or "
                                              "malformed).")))
-    except Exception:
-        logger.exception("router: unexpected error")
-        return problem_response(RouterProblem(_("Unexpected error.")))
+    except Exception as exc:
+        response = problem_response(RouterProblem(unexpected_error_message()))
+        log_response("%s: %s", "Internal Server Error", request.path, response=response,
+                     request=request, exception=exc)
+        return response
+
+
+def unexpected_error_message(request_id=None):
+    request_id = request_id or requestid.current() or "-"
+    return _("Unexpected error (request %(id)s).") % {"id": request_id}
+
+
+def problem_body(status, message, request_id):
+    """The ApiErrorMessage of a refusal made before the router's views (e.g. a NUL in the
+    address), for core.errorpages."""
+    code = {400: BadRequest.code, 404: NotFound.code, 413: BadRequest.code}.get(
+        status, RouterProblem.code)
+    if status >= 500:
+        message = unexpected_error_message(request_id)
+    return {"code": code, "message": message}
 
 
 def serve(handler, request, kwargs):
@@ -159,6 +177,6 @@ def endpoint(**handlers):
         handler = handlers.get(request.method)
         if handler is None:
             return method_not_allowed(allowed)
-        return answer(lambda: serve(handler, request, kwargs))
+        return answer(request, lambda: serve(handler, request, kwargs))
 
     return view

@@ -199,7 +199,7 @@ def card_status(request, escn):
     """The public CardStatusView: no key, no session; rate-limited per client address."""
     if request.method != "GET":
         return method_not_allowed(["GET"])
-    return answer(lambda: _public_status(request, escn))
+    return answer(request, lambda: _public_status(request, escn))
 
 
 def _public_status(request, escn):
