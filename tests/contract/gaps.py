@@ -41,7 +41,6 @@ UNDOCUMENTED_STATUSES = {
         400: "a malformed ESCN is refused before looking for the card",
     },
     "status": {
-        400: "a malformed ESCN is refused",
         429: "the public status is rate-limited per address (CAMPUSCARD_VERIFY_RATE_PER_MINUTE)",
     },
 }
