@@ -116,3 +116,11 @@ def test_a_malformed_escn_is_refused_with_a_reason(caller_a, cards, escn):
     response = caller_a.get(f"/api/cards/escn/{escn}")
     assert response.status_code == 422
     assert "European Student Card Number" in str(response.json())
+
+
+def test_a_search_date_must_be_written_as_the_document_says(caller_a):
+    for value in ("0", "1700000000", "2025-1-5"):
+        response = caller_a.get("/api/cards", {"requested_from": value})
+        assert response.status_code == 422, (value, response.content)
+        assert "YYYY-MM-DD" in response.content.decode()
+    assert caller_a.get("/api/cards", {"requested_to": "2025-01-05"}).status_code == 200

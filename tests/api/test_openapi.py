@@ -32,3 +32,22 @@ def test_docs_page_works_without_a_cdn(db):
 def test_docs_assets_are_limited_to_the_known_files(db):
     assert Client().get("/api/docs/assets/swagger-ui.css.map").status_code == 404
     assert Client().get("/api/docs/assets/..%2F__init__.py").status_code == 404
+
+
+def test_every_operation_documents_its_refusals_with_the_error_body(db):
+    schema = Client().get("/api/openapi.json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            expected = {"200", "401", "403", "422"}
+            if "{" in path:
+                expected.add("404")
+            if method == "post":
+                expected |= {"400", "409", "413"}
+            assert set(responses) == expected, (method, path)
+            for status in expected - {"200"}:
+                body = responses[status]["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+    error = schema["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["detail"]
+    assert {"detail", "code", "errors"} <= set(error["properties"])

@@ -1,10 +1,13 @@
 """What the API reads and writes, as ninja schemas (they also make the OpenAPI document)."""
 
+import re
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from campuscard.backoffice.search import DEFAULT_SORT
 from campuscard.cards.states import State
@@ -13,10 +16,21 @@ from campuscard.people.models import CONSENTS
 
 MAX_PAGE_SIZE = 200
 PageSize = whole_number("page_size", 1, MAX_PAGE_SIZE)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ErrorOut(Schema):
-    detail: str
+    """Every refusal: a translated `detail`; a `code` where a client may act on the kind of
+    refusal; `errors` when the request did not validate."""
+
+    detail: str = Field(..., description=_("what went wrong, in the caller's language"))
+    code: str | None = Field(
+        None, description=_("illegal_transition, stale_card (409) or not_allowed (403)"))
+    errors: list[Any] | None = Field(
+        None, description=_("422 only: each input that did not validate"))
+    request_id: str | None = Field(
+        None, description=_("the reference of the request in the logs (errors answered "
+                            "before the API's own checks, and 500)"))
 
 
 class CardOut(Schema):
@@ -100,6 +114,14 @@ class CardFilters(Schema):
     sort: str = DEFAULT_SORT
     page: ApiPage = 1
     page_size: PageSize = 50
+
+    @field_validator("requested_from", "requested_to", mode="before")
+    @classmethod
+    def _iso_date(cls, value):
+        """A date as the document says (YYYY-MM-DD), not a number read as a timestamp."""
+        if isinstance(value, str) and value and not ISO_DATE.fullmatch(value):
+            raise ValueError(_("Give the date as YYYY-MM-DD."))
+        return value
 
 
 class CardPage(Schema):

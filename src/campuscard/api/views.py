@@ -1,7 +1,10 @@
 """The endpoints. Each checks its scope through its `auth`, then asks lookups or services."""
 
+from typing import Annotated
+
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
+from pydantic import WithJsonSchema
 
 from campuscard.api import lookups
 from campuscard.api.auth import ClientToken
@@ -19,8 +22,19 @@ from campuscard.core.actors import Actor
 
 router = Router()
 
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = READ_ERRORS | {409: ErrorOut, 422: ErrorOut}
+# What the document promises of an ESCN path parameter (a subset of what validate_escn takes,
+# so a request that fits the document is never refused for its form; it stays the check).
+ESCN_PATTERN = (r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-1[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}"
+                r"-[0-9]{12}$")
+EscnParameter = Annotated[str, WithJsonSchema({"type": "string", "pattern": ESCN_PATTERN})]
+
+# Every status an endpoint can answer besides 200, all with the ErrorOut body: 401 no or a bad
+# token, 403 a token without the scope (or a refused change), 404 outside the client's reach,
+# 422 an input that does not validate; for a body also 400 (not JSON), 409 (illegal or stale
+# change) and 413 (too large).
+SEARCH_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+READ_ERRORS = SEARCH_ERRORS | {404: ErrorOut}
+WRITE_ERRORS = READ_ERRORS | {400: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 
 
 @router.get("/people/{eppn}", response={200: PersonOut, **READ_ERRORS}, tags=["people"],
@@ -29,7 +43,7 @@ def get_person(request, eppn: str):
     return lookups.person_for(request.auth, eppn)
 
 
-@router.get("/cards", response={200: CardPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+@router.get("/cards", response={200: CardPage, **SEARCH_ERRORS},
             tags=["cards"], auth=ClientToken(ApiScope.CARDS_SEARCH), summary=_("Search cards"))
 def search_cards(request, filters: Query[CardFilters]):
     return lookups.search(request.auth, filters)
@@ -42,10 +56,10 @@ def get_card(request, card_id: int):
     return lookups.card_for(request.auth, card_id)
 
 
-@router.get("/cards/escn/{escn}", response={200: CardDetailOut, **READ_ERRORS, 422: ErrorOut},
+@router.get("/cards/escn/{escn}", response={200: CardDetailOut, **READ_ERRORS},
             tags=["cards"], auth=ClientToken(ApiScope.CARDS_SEARCH, ApiScope.PEOPLE_READ),
             summary=_("The card with a European Student Card Number"))
-def get_card_by_escn(request, escn: str):
+def get_card_by_escn(request, escn: EscnParameter):
     return lookups.card_with_escn(request.auth, escn)
 
 
