@@ -45,6 +45,24 @@ UNDOCUMENTED_STATUSES = {
     },
 }
 
+# Requests naming a person or card that is not the key's organisation's are probes, counted
+# per key (CAMPUSCARD_ROUTER_PROBE_RATE_PER_MINUTE): over the rate they answer 429 SE-0429,
+# which the document lists nowhere.
+PROBE_LIMITED = ("findByExternalId", "update", "delete", "findByExternalId_1", "update_1",
+                 "delete_1", "getQRCode", "getStudentPicture", "uploadStudentPicture",
+                 "deleteStudentPicture")
+for _operation in PROBE_LIMITED:
+    UNDOCUMENTED_STATUSES.setdefault(_operation, {})[429] = (
+        "probes for another organisation's persons or cards are rate-limited per key")
+
+# Deletions the document answers 204 with a body (a JSON or */* string): a 204 has no body
+# (RFC 9110 §15.3.5), so our router sends none, and no Content-Type.
+NO_CONTENT_DOCUMENTED_WITH_A_BODY = {
+    "delete": "204 documented with a JSON string body",
+    "delete_1": "204 documented with a JSON string body",
+    "deleteStudentPicture": "204 documented with a */* string body",
+}
+
 # Operations whose error answers the document lists with their success media type only
 # (octet-stream, SVG, text): our router answers every refusal as a JSON ApiErrorMessage, whose
 # schema the document does give. Their content type is not checked for 4xx; the checker
@@ -81,6 +99,11 @@ def undocumented_status_reason(operation_id, status):
 def lenient_input_reason(operation_id):
     """Why invalid inputs of `operation_id` may be accepted, or None."""
     return LENIENT_INPUTS.get(operation_id)
+
+
+def no_content_reason(operation_id, status):
+    """Why an empty 204 without Content-Type is a known gap for `operation_id`, or None."""
+    return NO_CONTENT_DOCUMENTED_WITH_A_BODY.get(operation_id) if status == 204 else None
 
 
 def json_error_reason(operation_id, status):

@@ -5,7 +5,6 @@ import pytest
 
 from tests.fuzz.harness import (
     CONFORMANCE,
-    Pending,
     call_and_check,
     fuzz_every_operation,
     pick,
@@ -14,13 +13,6 @@ from tests.fuzz.harness import (
 
 pytestmark = pytest.mark.fuzz
 
-# TEMPORARY: 5xx that other branches are fixing. Remove each entry once its fix is merged.
-PENDING_FIXES = [
-    Pending(r"^GET /api/cards$", r"DataError: PostgreSQL text fields cannot contain NUL",
-            "api: a NUL byte in a search filter (establishment, population) reaches "
-            "PostgreSQL"),
-]
-
 
 def test_api_answers_as_documented(api_schema, world):
     def exercise(case, data):
@@ -28,7 +20,7 @@ def test_api_answers_as_documented(api_schema, world):
                          {"eppn": "eppn", "card_id": "card_id", "escn": "escn"})
         token = pick(data, [*world.api_tokens, world.api_tokens[0], None], "token")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        call_and_check(case, world, PENDING_FIXES, headers, checks=CONFORMANCE)
+        call_and_check(case, world, headers, checks=CONFORMANCE)
 
     failures = fuzz_every_operation(api_schema, exercise)
     assert not failures, "\n\n".join(failures)

@@ -11,21 +11,12 @@ from tests.contract.gaps import (
 from tests.fuzz.conftest import fuzz_config
 from tests.fuzz.harness import (
     CONFORMANCE,
-    SEEN,
-    Pending,
     call_and_check,
     fuzz_every_operation,
     pick,
 )
 
 pytestmark = pytest.mark.fuzz
-
-
-def test_a_pending_fix_matches_its_operation_and_signature_only():
-    pending = Pending(r"^GET /api/cards$", r"NUL \(0x00\)", "a defect")
-    assert pending.excuses("GET /api/cards", "DataError: ... NUL (0x00) bytes")
-    assert not pending.excuses("GET /api/cards/{card_id}", "NUL (0x00)")
-    assert not pending.excuses("GET /api/cards", "OverflowError")
 
 
 def test_the_gaps_name_their_reason_and_nothing_else():
@@ -49,27 +40,16 @@ def _schema_declaring(world, responses):
     return schema
 
 
-def _exercise(world, pending):
+def _exercise(world):
     def exercise(case, data):
         token = pick(data, [world.api_tokens[0], None], "token")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        call_and_check(case, world, pending, headers, checks=CONFORMANCE)
+        call_and_check(case, world, headers, checks=CONFORMANCE)
     return exercise
 
 
 def test_an_undocumented_status_fails_the_run(world):
     schema = _schema_declaring(world, ["200", "404"])  # no 401, which it answers
-    failures = fuzz_every_operation(schema, _exercise(world, []), max_examples=10, coverage=False)
+    failures = fuzz_every_operation(schema, _exercise(world), max_examples=10, coverage=False)
     assert failures and all("Undocumented status code" in f for f in failures)
     assert "401" in failures[0]
-
-
-def test_a_pending_fix_excuses_only_the_failure_it_names(world):
-    schema = _schema_declaring(world, ["200", "404"])
-    excused = [Pending(r"^GET /api/people/", r"Received: 401", "the missing 401")]
-    before = len(SEEN)
-    failures = fuzz_every_operation(schema, _exercise(world, excused), max_examples=10,
-                                    coverage=False)
-    assert failures == []
-    assert {entry[3] for entry in SEEN[before:]} == {"the missing 401"}
-    del SEEN[before:]  # excused on purpose here: not a finding for the report

@@ -7,6 +7,7 @@ from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
     not_a_server_error,
+    response_schema_conformance,
 )
 
 from tests.contract.checker import WITHDRAWN
@@ -14,12 +15,12 @@ from tests.contract.gaps import (
     KEY_HEADER,
     json_error_reason,
     lenient_input_reason,
+    no_content_reason,
     undocumented_status_reason,
 )
 from tests.fuzz.harness import (
     CONFORMANCE,
     GAPS_SEEN,
-    Pending,
     call_and_check,
     fuzz_every_operation,
     pick,
@@ -27,13 +28,6 @@ from tests.fuzz.harness import (
 )
 
 pytestmark = pytest.mark.fuzz
-
-# TEMPORARY: failures that other branches are fixing. Remove each entry once its fix is merged.
-PENDING_FIXES = [
-    Pending(r"^DELETE ", r"Undocumented Content-Type.*Received: text/html",
-            "router: a 204 answer carries Django's default text/html content type"),
-]
-
 
 def operation_id(case):
     return case.operation.definition.raw["operationId"]
@@ -49,6 +43,10 @@ def checks_for(case, response):
     if reason := json_error_reason(operation, status):
         count_gap(operation, status, reason)
         checks.remove(content_type_conformance)
+    if reason := no_content_reason(operation, status):
+        count_gap(operation, status, reason)
+        checks.remove(content_type_conformance)
+        checks.remove(response_schema_conformance)
     if status < 400 and (reason := lenient_input_reason(operation)):
         checks.remove(negative_data_rejection)
     return checks
@@ -68,7 +66,7 @@ def test_router_answers_as_its_published_document_says(router_schema, world):
                          {"escn": "router_escn", "esi": "esi", "id": "pic"})
         key = pick(data, [*keys, keys[0], None], "key")
         headers = {KEY_HEADER: f"Bearer {key}"} if key else {}
-        call_and_check(case, world, PENDING_FIXES, headers, checks=checks_for)
+        call_and_check(case, world, headers, checks=checks_for)
 
     failures = fuzz_every_operation(router_schema, exercise)
     assert not failures, "\n\n".join(failures)

@@ -28,13 +28,13 @@ ESCN_PATTERN = (r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-1[0-9a-fA-F]{3}-[89abAB][0-9a-f
                 r"-[0-9]{12}$")
 EscnParameter = Annotated[str, WithJsonSchema({"type": "string", "pattern": ESCN_PATTERN})]
 
-# Every status an endpoint can answer besides 200, all with the ErrorOut body: 401 no or a bad
-# token, 403 a token without the scope (or a refused change), 404 outside the client's reach,
-# 422 an input that does not validate; for a body also 400 (not JSON), 409 (illegal or stale
-# change) and 413 (too large).
-SEARCH_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+# Every status an endpoint can answer besides 200, all with the ErrorOut body: 400 a NUL
+# character anywhere in the request (or, for a body, not JSON), 401 no or a bad token, 403 a
+# token without the scope (or a refused change), 404 outside the client's reach, 422 an input
+# that does not validate; for a body also 409 (illegal or stale change) and 413 (too large).
+SEARCH_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 READ_ERRORS = SEARCH_ERRORS | {404: ErrorOut}
-WRITE_ERRORS = READ_ERRORS | {400: ErrorOut, 409: ErrorOut, 413: ErrorOut}
+WRITE_ERRORS = READ_ERRORS | {409: ErrorOut, 413: ErrorOut}
 
 
 @router.get("/people/{eppn}", response={200: PersonOut, **READ_ERRORS}, tags=["people"],
