@@ -78,8 +78,8 @@ JSON_ERRORS_UNDER_OTHER_MEDIA_TYPES = {
 # refuse: the fuzzer does not require those refused (schemathesis' negative_data_rejection).
 LENIENT_INPUTS = {
     "findAll": "paging: an empty page, size or direction is read as absent, a size above 10 "
-               "is cut to 10 (as the real router does), a page past the end (even beyond "
-               "int32) is an empty page",
+               "is cut to 10 (as the real router does), a page past the end is an empty page "
+               "(pages beyond core.params.MAX_PAGE are refused with 400)",
     "findAll_1": "paging, as for findAll",
     "getQRCode": "a missing Accept header (the document marks it required) gets the SVG",
 }
