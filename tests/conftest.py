@@ -34,6 +34,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def start_of_a_minute():
+    """Rate limits count in one-minute windows: a test that counts requests starts at the
+    beginning of one, so that its requests never straddle two windows."""
+    import time
+
+    import time_machine
+
+    next_minute = (int(time.time()) // 60 + 1) * 60 + 0.1
+    with time_machine.travel(next_minute, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _mails_only_where_tested():
     """Outside tests/notifications, mail rows would be noise in the outbox assertions."""

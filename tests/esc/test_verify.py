@@ -10,6 +10,8 @@ from django.utils import timezone
 from campuscard.esc.escn import generate_escn
 from campuscard.router.models import Organisation, RouterCard, RouterPerson
 
+pytestmark = pytest.mark.usefixtures("start_of_a_minute")
+
 PIC = "999859608"
 HOLDER = "Alice Martin"
 

@@ -16,6 +16,8 @@ from campuscard.router.fast_status import with_fast_status
 from campuscard.router.models import Organisation, RouterCard, RouterPerson
 from campuscard.wsgi import application as served
 
+pytestmark = pytest.mark.usefixtures("start_of_a_minute")
+
 PIC = "999859608"
 
 

@@ -11,6 +11,8 @@ from campuscard.router.keys import find_key
 
 from .conftest import Router, assert_error, card_body, esi, new_escn, person_body
 
+pytestmark = pytest.mark.usefixtures("start_of_a_minute")
+
 
 def person_path(identifier):
     return f"/persons/{quote(identifier, safe=':@')}"

@@ -8,6 +8,8 @@ from campuscard.router.services import public_status
 
 from .conftest import assert_error, card_body, days, new_escn, person_body
 
+pytestmark = pytest.mark.usefixtures("start_of_a_minute")
+
 
 def status_of(client, escn, **extra):
     return client.http.get(f"/esc-rest/api/v2/cards/{escn}/status", **extra)
