@@ -86,6 +86,21 @@ def test_with_a_shared_cache_url_the_count_is_in_redis(db, settings):
         caches["default"].clear()
 
 
+def test_when_redis_is_unreachable_hits_are_let_through_and_logged(db, settings, caplog):
+    settings.CAMPUSCARD_CACHE_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert all(ratelimit.allow("b", "x", 1, now=START) for _ in range(3))
+    assert "Redis unreachable" in caplog.text
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_counters_are_unlogged(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'core_ratecounter'")
+        assert cursor.fetchone() == ("u",)
+
+
 def test_retry_after_is_the_rest_of_the_window():
     assert ratelimit.retry_after(now=START + 45) == 15
     assert ratelimit.retry_after(now=START + 59.5) == 1

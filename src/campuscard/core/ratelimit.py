@@ -4,21 +4,26 @@
 `bucket` and says whether it is still within `rate` hits in the current window. The count lives
 where every web process sees it:
 
-- with `CAMPUSCARD_CACHE_URL` set (Redis), in that cache (an atomic INCR);
-- otherwise in the database (`core.RateCounter`, one atomic upsert a hit).
+- with `CAMPUSCARD_CACHE_URL` set (Redis), there: INCR and EXPIRE in one round trip;
+- otherwise in the database (`core.RateCounter`, one atomic upsert a hit; on PostgreSQL an
+  UNLOGGED table, so a hit writes no WAL and its commit waits for no disk).
 
 A process-local count would multiply the limit by the number of workers.
 """
 
+import functools
 import hashlib
+import logging
 import random
 import time
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from campuscard.core.models import RateCounter
+
+logger = logging.getLogger("campuscard.ratelimit")
 
 WINDOW_SECONDS = 60
 PURGE_ONE_IN = 500  # hits between two clean-ups of past windows (on average)
@@ -47,17 +52,27 @@ def retry_after(*, window=WINDOW_SECONDS, now=None):
 def count_hit(key, *, expires):
     """Add one to `key`'s count and return it; the count may be forgotten after `expires`."""
     if settings.CAMPUSCARD_CACHE_URL:
-        return _count_in_cache(key, timeout=max(1, int(expires - time.time())))
+        return _count_in_redis(settings.CAMPUSCARD_CACHE_URL, key, int(expires))
     return _count_in_database(key, expires)
 
 
-def _count_in_cache(key, timeout):
+@functools.cache
+def _redis(url):
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def _count_in_redis(url, key, expires):
+    """One round trip. When Redis cannot be reached the hit is let through (and logged): the
+    limit guards the service, an outage of the counter must not take the service down."""
+    pipe = _redis(url).pipeline(transaction=False)
+    pipe.incr(f"campuscard:rate:{key}")
+    pipe.expireat(f"campuscard:rate:{key}", expires)  # the window's end: the same every hit
     try:
-        return cache.incr(key)
-    except ValueError:  # the window's first hit (or its count was evicted)
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        return cache.incr(key)  # another process began the window just now
+        hits, _expiry_set = pipe.execute()
+    except redis.RedisError as exc:
+        logger.error("rate limit not counted, Redis unreachable: %s", exc)
+        return 0
+    return hits
 
 
 def _count_in_database(key, expires):
