@@ -21,7 +21,9 @@ class Connection:
     async def get(self, path):
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: */*\r\n\r\n"
+        client = f"198.18.{random.randrange(40)}.{random.randrange(1, 251)}"  # see random_paths.lua
+        request = (f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: */*\r\n"
+                   f"X-Forwarded-For: {client}\r\n\r\n")
         self.writer.write(request.encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])

@@ -91,7 +91,8 @@ def serve(app, port, workers, **extra_env):
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                *processes.control_socket_options()]
     env = processes.child_env(DATABASE_URL=DATABASE_URL, PYTHONPATH=str(ROOT),
-                              CAMPUSCARD_VERIFY_RATE_PER_MINUTE=str(10**9), **extra_env)
+                              CAMPUSCARD_VERIFY_RATE_PER_MINUTE=str(10**9),
+                              CAMPUSCARD_TRUSTED_PROXIES="127.0.0.1", **extra_env)
     env.pop("CAMPUSCARD_DEBUG", None)
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     return wait_until_listening(port, server, app)
