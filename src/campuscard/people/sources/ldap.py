@@ -1,0 +1,116 @@
+"""LDAP source (python-ldap, the `campuscard[ldap]` extra): paged search, simple or anonymous
+bind, StartTLS or LDAPS with a CA file; incremental through modifyTimestamp."""
+
+from django.utils.translation import gettext as _
+
+from campuscard.people.sources import Source, SourceError, first
+
+try:
+    import ldap
+    from ldap.controls import SimplePagedResultsControl
+    from ldap.filter import escape_filter_chars
+except ImportError:  # the extra is not installed
+    ldap = None
+
+SCOPES = {"sub": "SCOPE_SUBTREE", "one": "SCOPE_ONELEVEL", "base": "SCOPE_BASE"}
+STAMP = "modifytimestamp"
+
+
+class LdapSource(Source):
+    def __init__(self, config):
+        super().__init__(config)
+        if ldap is None:
+            raise SourceError(_("python-ldap is not installed: pip install 'campuscard[ldap]'."))
+        options = config.options
+        self.incremental = bool(options.get("incremental", True))
+        self.filter = options.get("filter") or "(objectClass=*)"
+        self.attributes = sorted(set(config.mapping().values()) | {"modifyTimestamp"})
+
+    def describe(self):
+        return f"{self.config.options['url']} {self.config.options['base_dn']}"
+
+    def _connect(self, timeout):
+        options = self.config.options
+        try:
+            conn = ldap.initialize(options["url"])
+            conn.set_option(ldap.OPT_REFERRALS, 0)
+            conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
+            conn.set_option(ldap.OPT_NETWORK_TIMEOUT, timeout)
+            conn.set_option(ldap.OPT_TIMEOUT, timeout)
+            if options.get("ca_file"):
+                conn.set_option(ldap.OPT_X_TLS_CACERTFILE, options["ca_file"])
+                conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
+                conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
+            if options.get("start_tls"):
+                conn.start_tls_s()
+            conn.simple_bind_s(options.get("bind_dn", ""), self.config.secret("password"))
+        except ldap.LDAPError as exc:
+            raise SourceError(_describe(exc)) from None
+        return conn
+
+    def _search(self, conn, filterstr, timeout):
+        scope = getattr(ldap, SCOPES[self.config.options.get("scope", "sub")])
+        control = SimplePagedResultsControl(True, size=self.config.page_size, cookie="")
+        while True:
+            msgid = conn.search_ext(self.config.options["base_dn"], scope, filterstr,
+                                    attrlist=self.attributes, serverctrls=[control])
+            _type, data, _id, controls = conn.result3(msgid, timeout=timeout)
+            for dn, attributes in data:
+                if dn is not None:
+                    entry = _decoded(attributes)
+                    entry["dn"] = [dn]
+                    yield entry
+            cookie = next((c.cookie for c in controls
+                           if c.controlType == SimplePagedResultsControl.controlType), None)
+            if not cookie:
+                return
+            control.cookie = cookie
+
+    def entries(self, since="", timeout=None):
+        timeout = timeout or self.config.timeout
+        conn = self._connect(timeout)
+        filterstr = self.filter
+        if since and self.incremental:
+            filterstr = f"(&{self.filter}(modifyTimestamp>={escape_filter_chars(since)}))"
+        high = since
+        try:
+            for entry in self._search(conn, filterstr, timeout):
+                stamp = (entry.get(STAMP) or [""])[0]
+                high = max(high, stamp)
+                yield entry
+        except ldap.LDAPError as exc:
+            raise SourceError(_describe(exc)) from None
+        finally:
+            conn.unbind_s()
+        self.high_water = high
+
+    def lookup(self, eppn, timeout=None):
+        timeout = timeout or self.config.timeout
+        conn = self._connect(timeout)
+        attribute = self.config.fields["eppn"]
+        filterstr = f"(&{self.filter}({attribute}={escape_filter_chars(eppn)}))"
+        try:
+            return first(self._search(conn, filterstr, timeout))
+        except ldap.LDAPError as exc:
+            raise SourceError(_describe(exc)) from None
+        finally:
+            conn.unbind_s()
+
+    def raw_value(self, raw, key):
+        return raw.get(key.lower())
+
+
+def _decoded(attributes):
+    return {name.lower(): [v.decode("utf-8", "replace") for v in values]
+            for name, values in attributes.items()}
+
+
+def _describe(exc):
+    info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    text = info.get("desc") or type(exc).__name__
+    if info.get("info"):
+        text = f"{text} ({info['info']})"
+    return _("LDAP: %(error)s") % {"error": text}
+
+
+SOURCE_CLASS = LdapSource
