@@ -29,7 +29,7 @@ def recorder():
 @pytest.fixture(scope="session")
 def slapd_server():
     try:
-        import ldap  # noqa: F401
+        import ldap
     except ImportError:
         ldap = None
     if ldap is None or not slapd_helper.available():

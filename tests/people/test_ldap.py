@@ -66,15 +66,20 @@ def test_second_sync_writes_nothing_then_incremental_reads_only_the_change(
     directory.modify("s3", sn="Martin-Durand")
     incremental = run()
     report = incremental.reports["directory"]
-    assert not report.full
-    assert (report.read, report.updated) == (1, 1)
+    assert not report.full and report.updated == 1
+    # The mark is the newest modifyTimestamp seen: entries of that second are read again.
+    time.sleep(1.1)
+    directory.modify("s4", sn="Petit")
+    report = run().reports["directory"]
+    assert (report.read, report.updated, report.unchanged) == (2, 1, 1)
     person = Person.objects.get(eppn="s3@univ-a.fr")
     assert person.last_name == "Martin-Durand"
     entry = AuditEntry.objects.get(action="person.updated", person_id=person.pk)
     assert entry.before == {"last_name": "Durand3"}
     assert entry.after == {"last_name": "Martin-Durand"}
-    row = OutboxItem.objects.get(target="recorder", operation="person.updated")
-    assert row.payload["last_name"] == "Martin-Durand"
+    rows = OutboxItem.objects.filter(target="recorder", operation="person.updated")
+    assert [row.payload["last_name"] for row in rows.order_by("id")] == ["Martin-Durand",
+                                                                        "Petit"]
     assert SourceState.objects.get(source="directory").high_water.endswith("Z")
 
 
