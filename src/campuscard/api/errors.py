@@ -49,6 +49,15 @@ def _invalid(api, request, exc):
         request, {"detail": " ".join(messages), "errors": messages}, status=422)
 
 
+class SourceUnavailable(Exception):
+    """A person source could not be read: nothing changed."""
+
+
+def _source_unavailable(api, request, exc):
+    return api.create_response(
+        request, {"detail": str(exc), "code": "source_unavailable"}, status=503)
+
+
 HANDLERS = {
     AuthenticationError: _unauthenticated,
     Http404: _not_found,
@@ -57,6 +66,7 @@ HANDLERS = {
     NotAllowed: _not_allowed,
     StaleCard: _stale,
     ValidationError: _invalid,
+    SourceUnavailable: _source_unavailable,
 }
 
 

@@ -451,6 +451,39 @@ def _save_states(selected, readings, reports, states, result):
         state.save()
 
 
+def run_scheduled(full):
+    """The worker's periodic sync: nothing to do without a sources file. Returns the counts."""
+    config = source_config.load()
+    if not config.sources:
+        return {}
+    result = run(full=full, config=config)
+    if result.stopped:
+        logger.warning("scheduled sync stopped: %s", result.stopped)
+    for report in result.reports.values():
+        if report.error:
+            logger.warning("source %s not read: %s", report.name, report.error)
+    return {name: report.counts() for name, report in result.reports.items()}
+
+
+def sync_at_sign_on(sender, request, user, **kwargs):
+    """user_logged_in: sync that person first, briefly; a failure never blocks the login."""
+    from django.conf import settings
+
+    if not settings.CAMPUSCARD_SOURCES_FILE:
+        return
+    person = Person.objects.filter(user=user).values_list("eppn", flat=True).first()
+    eppn = person or user.get_username()
+    if "@" not in eppn:
+        return
+    try:
+        result = sync_person(eppn, timeout=settings.CAMPUSCARD_SYNC_LOGIN_TIMEOUT)
+    except Exception:  # a sign-on goes on whatever the sources do
+        logger.exception("sync at sign-on of %s failed", eppn)
+        return
+    if result.stopped:
+        logger.warning("sync at sign-on of %s: %s", eppn, result.stopped)
+
+
 # --- one person ---------------------------------------------------------------------------------
 
 def sync_person(eppn, timeout=None, *, actor=None, config=None, dry_run=False):
