@@ -104,7 +104,7 @@ def test_a_person_a_rule_refuses_cannot_request_but_the_office_can(
     person.save()
     from campuscard.cards import services as card_services
 
-    with pytest.raises(IllegalTransition, match="Former students get no card."):
+    with pytest.raises(IllegalTransition, match=r"Former students get no card\."):
         card_services.request_card(person, Actor(user=user))
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)

@@ -507,7 +507,7 @@ def sync_person(eppn, timeout=None, *, actor=None, config=None, dry_run=False):
             return SyncResult(reports, stopped=report.error, trace={eppn: trace})
         try:
             opened = open_source(source)
-            raw = opened.lookup(eppn, timeout=remaining)
+            raw = opened.lookup(eppn, timeout=min(remaining, source.timeout))
         except SourceError as exc:
             report.error = str(exc)
             trace["errors"][source.name] = report.error
