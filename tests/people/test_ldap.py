@@ -15,7 +15,7 @@ from campuscard.people.models import Person, SourceLink, SourceState
 from ..conftest import card_in_state
 from .helpers import ISSUE_EXAMPLE, in_days, ldap_source, run, schac, supann, write_sources
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.ldap]
 
 
 def test_the_issue_example_works_as_written(settings, tmp_path, directory, students):
