@@ -6,7 +6,7 @@ import pytest
 
 from campuscard.core import outbox
 
-from .ldap import slapd as slapd_helper
+from .directory import slapd as slapd_helper
 
 
 class Recorder(outbox.Target):

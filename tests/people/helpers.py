@@ -7,7 +7,7 @@ from django.utils import timezone
 from campuscard.people.sources import config as source_config
 from campuscard.people.sources import sync
 
-from .ldap import slapd as slapd_helper
+from .directory import slapd as slapd_helper
 
 # The issue's example, as written; only the server's port and the secret's path are the test's.
 ISSUE_EXAMPLE = """

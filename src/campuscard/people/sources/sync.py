@@ -395,10 +395,10 @@ def _write_batch(batch, plan, chain, readings, reports, config, lookups, today, 
                     report.rights_ended += 1
         elif report:
             report.unchanged += 1
-        link_rows.append((person, said))
-    created = services.bulk_create_people(actor, creates) if creates else []
-    for person, (_eppn, said, report) in zip(created, create_meta, strict=True):
-        link_rows.append((person, said))
+        link_rows.append((person.pk, eppn))
+    ids = services.bulk_create_people(actor, creates) if creates else []
+    for pk, (eppn, _said, report) in zip(ids, create_meta, strict=True):
+        link_rows.append((pk, eppn))
         if report:
             report.created += 1
     if changes:
@@ -415,21 +415,26 @@ def _report_of_reader(said, reports):
 
 
 def _save_links(link_rows, plan, readings):
+    """Each source's values and digest for the people just written: new links inserted,
+    known ones updated (and no longer missing)."""
+    from campuscard.core import bulk
+
     now = timezone.now()
     new, changed = [], []
-    for person, _said in link_rows:
+    for person_id, eppn in link_rows:
         for name, reading in readings.items():
-            if not reading.ok or person.eppn not in reading.values:
+            if not reading.ok or eppn not in reading.values:
                 continue
-            values, dig = reading.values[person.eppn], reading.digests[person.eppn]
-            known = plan.links.get(name, {}).get(person.eppn)
+            values, dig = reading.values[eppn], reading.digests[eppn]
+            known = plan.links.get(name, {}).get(eppn)
             if known is None:
-                new.append(SourceLink(source=name, person=person, digest=dig, values=values,
-                                      seen_at=now))
+                new.append({"source": name, "person_id": person_id, "digest": dig,
+                            "values": values, "seen_at": now, "missing_since": None})
             else:
-                changed.append(SourceLink(pk=known[0], source=name, person=person, digest=dig,
-                                          values=values, seen_at=now, missing_since=None))
-    SourceLink.objects.bulk_create(new, batch_size=1000)
+                changed.append(SourceLink(pk=known[0], source=name, person_id=person_id,
+                                          digest=dig, values=values, seen_at=now,
+                                          missing_since=None))
+    bulk.insert(SourceLink, new)
     SourceLink.objects.bulk_update(changed, ["digest", "values", "seen_at", "missing_since"],
                                    batch_size=1000)
 
