@@ -146,7 +146,11 @@ def read_source(config, state, report, *, full, salt, progress=None):
 
 def _entry_label(raw, index):
     dn = raw.get("dn") if isinstance(raw, dict) else None
-    return str(dn[0] if isinstance(dn, list) else dn) if dn else f"#{index}"
+    if isinstance(dn, list):
+        dn = dn[0] if dn else None
+    if isinstance(dn, bytes):
+        dn = dn.decode("utf-8", "replace")
+    return str(dn) if dn else f"#{index}"
 
 
 # --- merging and computing ---------------------------------------------------------------------
@@ -241,14 +245,7 @@ class Plan:
 
 
 def _plan(chain, readings, reports, config, lookups, today):
-    links = {}
-    for name, reading in readings.items():
-        if reading.ok:
-            links[name] = {eppn: (pk, person_id, dig, missing)
-                           for pk, person_id, eppn, dig, missing in SourceLink.objects
-                           .filter(source=name)
-                           .values_list("pk", "person_id", "person__eppn", "digest",
-                                        "missing_since").iterator(chunk_size=5000)}
+    links = {name: _links(name, reading) for name, reading in readings.items() if reading.ok}
     candidates = set()
     for name, reading in readings.items():
         if not reading.ok:
@@ -277,6 +274,20 @@ def _plan(chain, readings, reports, config, lookups, today):
     plan = Plan(sorted(candidates), links, missing_new, missing_due, {}, {})
     _count_rights_ends(plan, chain, readings, config, lookups, today)
     return plan
+
+
+def _links(name, reading):
+    """{eppn: (link id, person id, digest, missing since)} of a source: all of them after a
+    whole read (to find who is missing), only those read otherwise."""
+    columns = ("pk", "person_id", "person__eppn", "digest", "missing_since")
+    links = SourceLink.objects.filter(source=name)
+    if reading.whole:
+        chunks = [links.values_list(*columns).iterator(chunk_size=5000)]
+    else:
+        chunks = (links.filter(person__eppn__in=batch).values_list(*columns)
+                  for batch in _batches(list(reading.values), 5000))
+    return {eppn: (pk, person_id, dig, missing)
+            for chunk in chunks for pk, person_id, eppn, dig, missing in chunk}
 
 
 def _count_rights_ends(plan, chain, readings, config, lookups, today):
