@@ -251,3 +251,48 @@ def test_api_sync_one_person_in_scope(csv_setup, make_api_client, est_a, est_b):
     assert broken.status_code == 503 and "CSV" in broken.json()["detail"]
     assert Caller(None).post("/api/people/a1@univ-a.fr/sync", {}).status_code == 401
 
+
+
+def test_the_worker_jobs_sync_the_sources(csv_setup, settings):
+    from campuscard.core.tasks import sync_sources, sync_sources_full
+
+    csv_setup(["a1@univ-a.fr,Ana,Silva,a1@univ-a.fr,student,student,2026,\n"])
+    assert sync_sources.call()["sis"]["created"] == 1
+    assert sync_sources_full.call()["sis"]["unchanged"] == 1
+    settings.CAMPUSCARD_SOURCES_FILE = ""
+    assert sync_sources.call() == {}
+
+
+def test_leaving_one_source_keeps_rights_while_another_lists_them(
+        settings, tmp_path, est_a, students):
+    first = tmp_path / "a.csv"
+    second = tmp_path / "b.csv"
+    row = "a1@univ-a.fr,Ana,Silva,a1@univ-a.fr,student,student,2026,\n"
+    first.write_text(HEADER + row)
+    second.write_text(HEADER + row)
+    toml = tmp_path / "sources.toml"
+    toml.write_text(f"""
+[sync]
+grace_days = 0
+guard_minimum = 0
+[[source]]
+name = "a"
+kind = "csv"
+establishment = "univ-a"
+path = "{first}"
+[[source]]
+name = "b"
+kind = "csv"
+establishment = "univ-a"
+path = "{second}"
+""")
+    settings.CAMPUSCARD_SOURCES_FILE = str(toml)
+    run()
+    first.write_text(HEADER)
+    run()  # marked missing from a
+    assert run(force=True).reports["a"].rights_ended == 0  # b still lists her
+    assert not Person.objects.get(eppn="a1@univ-a.fr").rights_ended()
+    second.write_text(HEADER)
+    run()  # now missing from b too
+    assert run(force=True).reports["a"].rights_ended == 1
+    assert Person.objects.get(eppn="a1@univ-a.fr").rights_ended()

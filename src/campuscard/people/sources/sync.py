@@ -271,9 +271,25 @@ def _plan(chain, readings, reports, config, lookups, today):
                 missing_new.append(pk)
             elif missing <= now - grace:
                 missing_due.setdefault(eppn, name)
+    _keep_listed_elsewhere(missing_due, links, chain)
     plan = Plan(sorted(candidates), links, missing_new, missing_due, {}, {})
     _count_rights_ends(plan, chain, readings, config, lookups, today)
     return plan
+
+
+def _keep_listed_elsewhere(missing_due, links, chain):
+    """A person another source that creates people still lists keeps their rights."""
+    if not missing_due:
+        return
+    creating = [s.name for s in chain if s.creates]
+    person_ids = {links[name][eppn][1]: eppn for eppn, name in missing_due.items()}
+    for batch in _batches(list(person_ids), 5000):
+        for person_id, source in SourceLink.objects.filter(
+                person_id__in=batch, source__in=creating, missing_since=None).values_list(
+                "person_id", "source"):
+            eppn = person_ids[person_id]
+            if missing_due.get(eppn) not in (None, source):
+                missing_due.pop(eppn)
 
 
 def _links(name, reading):
