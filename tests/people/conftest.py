@@ -37,7 +37,7 @@ def slapd_server():
             pytest.fail("python-ldap or slapd missing (CI installs them: .ci/run)")
         pytest.skip("python-ldap or slapd not installed (pip install 'campuscard[ldap]', "
                     "apt-get install slapd)")
-    server = slapd_helper.Slapd()
+    server = slapd_helper.Slapd(tls=True)
     server.load(slapd_helper.base_ldif())
     server.start()
     yield server
@@ -58,6 +58,8 @@ def directory(slapd_server):
     class Directory:
         server = slapd_server
         url = slapd_server.url
+        ldaps_url = slapd_server.ldaps_url
+        ca_file = slapd_server.ca_file
 
         def add(self, uid, **attributes):
             entry = {"objectClass": [b"inetOrgPerson", b"eduPerson", b"supannPerson",

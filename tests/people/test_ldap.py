@@ -218,3 +218,25 @@ def test_dry_run_reports_and_writes_nothing(settings, tmp_path, directory, est_a
     assert result.reports["directory"].created == 1
     assert not Person.objects.exists() and not SourceLink.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["start_tls", "ldaps"])
+def test_tls_with_a_ca_file(settings, tmp_path, directory, est_a, students, how):
+    from .directory.slapd import make_certificates
+
+    directory.add("s1", **supann(1))
+    url = directory.url if how == "start_tls" else directory.ldaps_url
+    tls = "start_tls = true\n" if how == "start_tls" else ""
+    write_sources(settings, tmp_path, ldap_source(
+        url, extra=f'{tls}ca_file = "{directory.ca_file}"'))
+    result = run()
+    assert result.ok, result.reports
+    assert Person.objects.filter(eppn="s1@univ-a.fr").exists()
+
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other_ca = make_certificates(other_dir, name="Someone else")[0]
+    config = write_sources(settings, tmp_path, ldap_source(
+        url, extra=f'{tls}ca_file = "{other_ca}"\ntimeout = 3'))
+    refused = run(full=True, config=config)
+    assert refused.reports["directory"].error.startswith("LDAP:")

@@ -173,3 +173,25 @@ def test_wrong_key_is_a_source_error(settings, tmp_path, api, est_a, students):
     result = run()
     assert "answered 401" in result.reports["sis-api"].error
     assert not Person.objects.exists()
+
+
+def test_a_slow_source_never_holds_a_login_longer_than_the_timeout(
+        settings, tmp_path, api, est_a, students):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from ..conftest import PASSWORD
+
+    (tmp_path / "sources.toml").write_text(
+        rest_source(api.url, AUTHS["api-key"](tmp_path)).replace("timeout = 1", "timeout = 10"))
+    settings.CAMPUSCARD_SOURCES_FILE = str(tmp_path / "sources.toml")
+    settings.CAMPUSCARD_SYNC_LOGIN_TIMEOUT = 1
+    run()
+    get_user_model().objects.create_user("r1@univ-a.fr", password=PASSWORD)
+    api.people[0] = person(1, family="Late")
+    api.delay = 4
+    started = time.monotonic()
+    response = Client().post("/login/", {"username": "r1@univ-a.fr", "password": PASSWORD})
+    assert response.status_code == 302
+    assert time.monotonic() - started < 2.5
+    assert Person.objects.get(eppn="r1@univ-a.fr").last_name == "Durand1"

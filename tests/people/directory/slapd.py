@@ -52,14 +52,22 @@ def free_port():
 
 
 class Slapd:
-    def __init__(self):
+    def __init__(self, tls=False):
         self.root = Path(tempfile.mkdtemp(prefix="campuscard-slapd-"))
         (self.root / "data").mkdir()
         self.config = self.root / "slapd.conf"
-        self.config.write_text(CONFIG.format(schema=SCHEMA, root=self.root, suffix=SUFFIX,
-                                             admin=ADMIN_DN, password=ADMIN_PASSWORD))
+        text = CONFIG.format(schema=SCHEMA, root=self.root, suffix=SUFFIX, admin=ADMIN_DN,
+                             password=ADMIN_PASSWORD)
+        self.ca_file = None
+        if tls:  # StartTLS on ldap://, and ldaps:// on a second port, with a test CA
+            self.ca_file, cert, key = make_certificates(self.root)
+            text = (f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {cert}\n"
+                    f"TLSCertificateKeyFile {key}\n") + text
+        self.config.write_text(text)
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls_port = free_port() if tls else None
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.tls_port}" if tls else None
         self.process = None
 
     def load(self, ldif):
@@ -71,8 +79,9 @@ class Slapd:
         path.unlink()
 
     def start(self):
+        urls = f"{self.url}/" + (f" {self.ldaps_url}/" if self.ldaps_url else "")
         self.process = subprocess.Popen(
-            [SLAPD, "-f", str(self.config), "-h", f"{self.url}/", "-d", "0"],
+            [SLAPD, "-f", str(self.config), "-h", urls, "-d", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -117,3 +126,41 @@ def person_ldif(uid, **attributes):
         for item in value if isinstance(value, list) else [value]:
             lines.append(f"{name}: {item}")
     return "\n".join(lines) + "\n\n"
+
+
+def make_certificates(root, name="CampusCard test CA"):
+    """A CA and a server certificate for 127.0.0.1 (PEM files in `root`)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [root / f"{name.replace(' ', '-')}-ca.pem", root / "server.pem", root / "server.key"]
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return [str(p) for p in paths]
