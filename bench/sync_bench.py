@@ -11,7 +11,10 @@ through a sources file, and times `campuscard.people.sources.sync.run`:
   2. a full sync with nothing changed (every entry read, every digest matches: no write);
   3. the incremental sync with nothing changed (modifyTimestamp mark: nothing read);
   4. a full sync after 1 % of the entries changed (new name; a tenth of them rights ended);
-  5. the incremental sync after another 1 % changed.
+  5. the incremental sync after another 1 % changed;
+  6. the same through RFC 4533 content synchronisation (syncrepl refreshOnly): a whole read
+     (nothing changed), then the sync after a third 1 % changed; beside them python-ldap's
+     bare syncrepl consumer with the same cookie.
 
 Beside each, the bare read of the same entries from slapd: a python-ldap paged search of the
 same attributes with the same filter and nothing else. Peak RSS is this process's high-water
@@ -93,6 +96,45 @@ def bare_read(server, config, since=""):
     return count, time.perf_counter() - started
 
 
+def bare_syncrepl(server, config, cookie):
+    """python-ldap's own syncrepl consumer, refreshOnly from `cookie`, counting entries."""
+    from ldap.ldapobject import SimpleLDAPObject
+    from ldap.syncrepl import SyncreplConsumer
+
+    class Counter(SyncreplConsumer, SimpleLDAPObject):
+        count, cookie = 0, None
+
+        def syncrepl_get_cookie(self):
+            return self.cookie
+
+        def syncrepl_set_cookie(self, value):
+            self.cookie = value
+
+        def syncrepl_entry(self, dn, attributes, uuid):
+            self.count += 1
+
+        def syncrepl_present(self, uuids, refreshDeletes=False):
+            pass
+
+        def syncrepl_delete(self, uuids):
+            pass
+
+        def syncrepl_refreshdone(self):
+            pass
+
+    source = open_source(config)
+    started = time.perf_counter()
+    conn = Counter(server.url)
+    conn.simple_bind_s(slapd_helper.ADMIN_DN, slapd_helper.ADMIN_PASSWORD)
+    msgid = conn.syncrepl_search(slapd_helper.PEOPLE, ldap.SCOPE_SUBTREE, mode="refreshOnly",
+                                 cookie=cookie.encode() or None, filterstr=source.filter,
+                                 attrlist=source.attributes)
+    while conn.syncrepl_poll(msgid=msgid, all=1):
+        pass
+    conn.unbind_s()
+    return conn.count, time.perf_counter() - started
+
+
 def timed_sync(full):
     started = time.perf_counter()
     result = sync.run(full=full, force=False)
@@ -167,10 +209,14 @@ batch_size = 2000
     changed = max(1, int(options.people * options.changed))
     rows = []
 
-    def step(name, full, target_key, since_mark=False):
-        mark = sync.SourceState.objects.get(source="directory").high_water if since_mark else ""
+    def step(name, full, target_key, since_mark=False, syncrepl=False):
+        state = sync.SourceState.objects.filter(source="directory").first()
+        mark = state.high_water if state else ""
         report, elapsed = timed_sync(full)
-        count, bare = bare_read(server, config, since=mark)
+        if syncrepl:
+            count, bare = bare_syncrepl(server, config, "" if full else mark)
+        else:
+            count, bare = bare_read(server, config, since=mark if since_mark else "")
         rows.append((name, report, elapsed, count, bare, rss_mb(), target_key))
         print(f"{name}: {elapsed:.1f} s (bare read {bare:.1f} s, {count:,} entries), "
               f"peak RSS {rss_mb():.0f} MB", flush=True)
@@ -184,6 +230,13 @@ batch_size = 2000
     time.sleep(1.1)
     change(server, range(1, options.people, options.people // changed)[:changed], today, "b")
     step("1 % changed, incremental", False, "1 % changed", since_mark=True)
+    # The same directory through RFC 4533 content synchronisation (syncprov): a whole
+    # refreshOnly read brings a cookie back, the next one gets only what changed since.
+    sources.write_text(sources.read_text().replace("timeout = 120",
+                                                   "timeout = 120\nsyncrepl = true"))
+    step("syncrepl whole read, nothing changed", True, "nothing changed", syncrepl=True)
+    change(server, range(2, options.people, options.people // changed)[:changed], today, "c")
+    step("1 % changed, syncrepl", False, "1 % changed", syncrepl=True)
     assert Person.objects.count() == options.people
     print(f"# {AuditEntry.objects.count():,} audit entries written in all", flush=True)
     return rows

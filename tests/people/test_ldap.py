@@ -240,3 +240,21 @@ def test_tls_with_a_ca_file(settings, tmp_path, directory, est_a, students, how)
         url, extra=f'{tls}ca_file = "{other_ca}"\ntimeout = 3'))
     refused = run(full=True, config=config)
     assert refused.reports["directory"].error.startswith("LDAP:")
+
+
+def test_rfc4533_content_synchronisation_reads_only_what_changed(
+        settings, tmp_path, directory, est_a, students):
+    for n in range(1, 6):
+        directory.add(f"s{n}", **supann(n))
+    write_sources(settings, tmp_path, ldap_source(directory.url, extra="syncrepl = true"))
+    first = run()
+    assert first.reports["directory"].created == 5 and first.reports["directory"].full
+    cookie = SourceState.objects.get(source="directory").high_water
+    assert "csn=" in cookie
+
+    directory.modify("s3", sn="Martin-Durand")  # no waiting for a new second: a CSN, not a date
+    report = run().reports["directory"]
+    assert not report.full and (report.read, report.updated) == (1, 1)
+    assert Person.objects.get(eppn="s3@univ-a.fr").last_name == "Martin-Durand"
+    assert SourceState.objects.get(source="directory").high_water != cookie
+    assert run().reports["directory"].read == 0  # nothing since

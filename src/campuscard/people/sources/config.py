@@ -24,7 +24,7 @@ COMMON_KEYS = {"name", "kind", "establishment", "eppn_filter", "creates", "timeo
                "extra", "page_size"}
 KIND_KEYS = {
     "ldap": {"url", "base_dn", "filter", "scope", "bind_dn", "start_tls", "ca_file",
-             "incremental"},
+             "incremental", "syncrepl"},
     "sql": {"url", "query", "updated_column"},
     "rest": {"url", "person_url", "items", "next", "page_param", "auth", "username",
              "api_key_header", "ca_file"},

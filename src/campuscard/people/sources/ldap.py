@@ -1,5 +1,6 @@
 """LDAP source (python-ldap, the `campuscard[ldap]` extra): paged search, simple or anonymous
-bind, StartTLS or LDAPS with a CA file; incremental through modifyTimestamp."""
+bind, StartTLS or LDAPS with a CA file; incremental through modifyTimestamp, or through RFC 4533
+content synchronisation (refreshOnly, a cookie) when the server runs syncprov."""
 
 from django.utils.translation import gettext as _
 
@@ -9,8 +10,38 @@ try:
     import ldap
     from ldap.controls import SimplePagedResultsControl
     from ldap.filter import escape_filter_chars
+    from ldap.ldapobject import SimpleLDAPObject
+    from ldap.syncrepl import SyncreplConsumer
 except ImportError:  # the extra is not installed
     ldap = None
+else:
+    class _Consumer(SyncreplConsumer, SimpleLDAPObject):
+        """A refreshOnly syncrepl session: changed entries land in `buffer`, the cookie in
+        `cookie`; deletions are only counted (the daily whole read finds who left)."""
+
+        def __init__(self, uri):
+            SimpleLDAPObject.__init__(self, uri)
+            self.cookie = None
+            self.buffer = []
+            self.deleted = 0
+
+        def syncrepl_get_cookie(self):
+            return self.cookie
+
+        def syncrepl_set_cookie(self, cookie):
+            self.cookie = cookie
+
+        def syncrepl_entry(self, dn, attributes, uuid):
+            self.buffer.append((dn, attributes))
+
+        def syncrepl_delete(self, uuids):
+            self.deleted += len(uuids)
+
+        def syncrepl_present(self, uuids, refreshDeletes=False):
+            pass
+
+        def syncrepl_refreshdone(self):
+            pass
 
 SCOPES = {"sub": "SCOPE_SUBTREE", "one": "SCOPE_ONELEVEL", "base": "SCOPE_BASE"}
 STAMP = "modifytimestamp"
@@ -23,6 +54,7 @@ class LdapSource(Source):
             raise SourceError(_("python-ldap is not installed: pip install 'campuscard[ldap]'."))
         options = config.options
         self.incremental = bool(options.get("incremental", True))
+        self.syncrepl = bool(options.get("syncrepl", False))
         self.filter = options.get("filter") or "(objectClass=*)"
         self.attributes = sorted(set(config.mapping().values()) | {"modifyTimestamp"})
         self.keys = [(name, key.lower()) for name, key in config.mapping().items()]
@@ -30,10 +62,10 @@ class LdapSource(Source):
     def describe(self):
         return f"{self.config.options['url']} {self.config.options['base_dn']}"
 
-    def _connect(self, timeout):
+    def _connect(self, timeout, consumer=False):
         options = self.config.options
         try:
-            conn = ldap.initialize(options["url"])
+            conn = _Consumer(options["url"]) if consumer else ldap.initialize(options["url"])
             conn.set_option(ldap.OPT_REFERRALS, 0)
             conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
             conn.set_option(ldap.OPT_NETWORK_TIMEOUT, timeout)
@@ -69,6 +101,9 @@ class LdapSource(Source):
 
     def entries(self, since="", timeout=None):
         timeout = timeout or self.config.timeout
+        if self.syncrepl:
+            yield from self._syncrepl(since if "csn=" in since else "", timeout)
+            return
         conn = self._connect(timeout)
         filterstr = self.filter
         if since and self.incremental:
@@ -85,6 +120,30 @@ class LdapSource(Source):
         finally:
             conn.unbind_s()
         self.high_water = high
+
+    def _syncrepl(self, cookie, timeout):
+        """RFC 4533 refreshOnly: everything without a cookie, what changed since it with one."""
+        conn = self._connect(timeout, consumer=True)
+        scope = getattr(ldap, SCOPES[self.config.options.get("scope", "sub")])
+        try:
+            msgid = conn.syncrepl_search(self.config.options["base_dn"], scope,
+                                         mode="refreshOnly", cookie=cookie.encode() or None,
+                                         filterstr=self.filter, attrlist=self.attributes)
+            while True:
+                going = conn.syncrepl_poll(msgid=msgid, timeout=timeout)
+                for dn, attributes in conn.buffer:
+                    entry = {name.lower(): values for name, values in attributes.items()}
+                    entry["dn"] = [dn.encode()]
+                    yield entry
+                conn.buffer.clear()
+                if not going:
+                    break
+        except ldap.LDAPError as exc:
+            raise SourceError(_describe(exc)) from None
+        finally:
+            conn.unbind_s()
+        new = conn.cookie
+        self.high_water = (new.decode() if isinstance(new, bytes) else new) or cookie
 
     def lookup(self, eppn, timeout=None):
         timeout = timeout or self.config.timeout
