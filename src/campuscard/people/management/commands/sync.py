@@ -4,6 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from campuscard.people.sources import config as source_config
 from campuscard.people.sources import sync
@@ -78,8 +79,10 @@ class Command(BaseCommand):
 
 
 def format_table(result):
-    headers = [_("source"), _("read"), _("created"), _("updated"), _("unchanged"),
-               _("rights ended"), _("refused"), _("time (s)")]
+    headers = [pgettext("sync table", "source"), pgettext("sync table", "read"),
+               pgettext("sync table", "created"), pgettext("sync table", "updated"),
+               pgettext("sync table", "unchanged"), pgettext("sync table", "rights ended"),
+               pgettext("sync table", "refused"), pgettext("sync table", "time (s)")]
     rows = []
     for report in result.reports.values():
         rows.append([report.name + ("" if report.full else " (" + _("incremental") + ")"),
