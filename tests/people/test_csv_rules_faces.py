@@ -296,3 +296,50 @@ path = "{second}"
     run()  # now missing from b too
     assert run(force=True).reports["a"].rights_ended == 1
     assert Person.objects.get(eppn="a1@univ-a.fr").rights_ended()
+
+
+def test_a_manager_uploads_the_csv_and_a_bad_file_changes_nothing(
+        settings, tmp_path, est_a, est_b, students, manager_a, manager_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = tmp_path / "guests.csv"
+    path.write_text(HEADER + "a1@univ-a.fr,Ana,Silva,a1@univ-a.fr,student,student,2026,\n")
+    toml = tmp_path / "sources.toml"
+    toml.write_text(f"""
+[sync]
+guard_minimum = 0
+[[source]]
+name = "guests"
+kind = "csv"
+establishment = "univ-a"
+path = "{path}"
+upload = true
+""")
+    settings.CAMPUSCARD_SOURCES_FILE = str(toml)
+    run()
+    office = Client(HTTP_ACCEPT_LANGUAGE="en")
+    office.force_login(manager_a)
+    assert "Upload the people of “guests”" in office.get("/manage/").content.decode()
+
+    def upload(text):
+        return office.post("/manage/sources/guests/upload/", {
+            "file": SimpleUploadedFile("g.csv", text.encode(), "text/csv")}, follow=True)
+
+    page = upload("nom;prenom\nx;y\n").content.decode()
+    assert "The first line must name the columns, among them “eppn”." in page
+    # Ana's rights would end now: 1 of 1 person, over the 5 % the guard allows.
+    page = upload(HEADER + "a1@univ-a.fr,Ana,Silva,a1@univ-a.fr,student,student,,2020-01-01\n"
+                  ).content.decode()
+    assert "Stopped before writing anything" in page
+    assert path.read_text().count("\n") == 2 and Person.objects.count() == 1
+    assert not Person.objects.get(eppn="a1@univ-a.fr").rights_ended()
+
+    page = upload(HEADER + "a1@univ-a.fr,Ana,Moreau,a1@univ-a.fr,student,student,2026,\n"
+                  "b2@univ-a.fr,Ben,Roy,b2@univ-a.fr,student,student,2026,\n").content.decode()
+    assert "created 1, updated 1" in page
+    assert Person.objects.get(eppn="a1@univ-a.fr").last_name == "Moreau"
+    assert "b2@univ-a.fr" in path.read_text()
+
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_login(manager_b)
+    assert other.get("/manage/sources/guests/upload/").status_code == 404

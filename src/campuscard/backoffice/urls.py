@@ -16,6 +16,7 @@ urlpatterns = [
     path("cards/<int:card_id>/sync/", sources_views.card_sync, name="card_sync"),
     path("sources/", sources_views.source_list, name="sources"),
     path("sources/test/", sources_views.test_person, name="sources_test"),
+    path("sources/<slug:name>/upload/", sources_views.upload_csv, name="sources_upload"),
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
 ]

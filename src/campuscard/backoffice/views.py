@@ -133,7 +133,14 @@ def card_list(request):
         "pager": pager,
         "sort_columns": _sort_columns(form.current_sort),
         "can_act": scope_of(request.user).is_manager,
+        "uploads": _uploadable_sources(request.user),
     })
+
+
+def _uploadable_sources(user):
+    from campuscard.backoffice.sources_views import uploadable_sources
+
+    return uploadable_sources(user)
 
 
 @staff_only

@@ -28,7 +28,7 @@ KIND_KEYS = {
     "sql": {"url", "query", "updated_column"},
     "rest": {"url", "person_url", "items", "next", "page_param", "auth", "username",
              "api_key_header", "ca_file"},
-    "csv": {"path", "delimiter", "encoding"},
+    "csv": {"path", "delimiter", "encoding", "upload"},
 }
 SYNC_DEFAULTS = {"grace_days": 30, "max_rights_end_share": 0.05, "guard_minimum": 10,
                  "batch_size": 1000}
