@@ -49,6 +49,9 @@ CONSENTS = {
 }
 
 
+EMPTY = {"blank": True, "default": "", "db_default": ""}
+
+
 class Person(models.Model):
     eppn = models.CharField(_("eppn"), max_length=255, unique=True)
     user = models.OneToOneField(
@@ -77,17 +80,19 @@ class Person(models.Model):
     )
     rights_end = models.DateField(_("end of rights"), null=True, blank=True)
     # Filled by the person sources (people/sources/); empty when a person is entered by hand.
-    display_name = models.CharField(_("display name"), max_length=255, blank=True)
-    student_id = models.CharField(_("student number"), max_length=64, blank=True)
-    employee_id = models.CharField(_("employee number"), max_length=64, blank=True)
-    primary_affiliation = models.CharField(_("primary affiliation"), max_length=64, blank=True)
-    affiliations = models.CharField(_("affiliations"), max_length=255, blank=True,
+    # The database defaults serve the raw writers (COPY in core/bulk.py and core/seeding.py).
+    display_name = models.CharField(_("display name"), max_length=255, **EMPTY)
+    student_id = models.CharField(_("student number"), max_length=64, **EMPTY)
+    employee_id = models.CharField(_("employee number"), max_length=64, **EMPTY)
+    primary_affiliation = models.CharField(_("primary affiliation"), max_length=64, **EMPTY)
+    affiliations = models.CharField(_("affiliations"), max_length=255, **EMPTY,
                                     help_text=_("Separated by semicolons."))
-    department = models.CharField(_("department"), max_length=255, blank=True)
-    card_template = models.CharField(_("card template"), max_length=64, blank=True)
-    may_request_card = models.BooleanField(_("may request a card"), default=True)
+    department = models.CharField(_("department"), max_length=255, **EMPTY)
+    card_template = models.CharField(_("card template"), max_length=64, **EMPTY)
+    may_request_card = models.BooleanField(_("may request a card"), default=True,
+                                           db_default=True)
     request_refusal = models.CharField(
-        _("message when a card may not be requested"), max_length=500, blank=True)
+        _("message when a card may not be requested"), max_length=500, **EMPTY)
     esc_consent = models.BooleanField(_("European Student Card consent"), default=False)
     esc_consent_at = models.DateTimeField(_("European consent given or withdrawn on"),
                                           null=True, blank=True)
