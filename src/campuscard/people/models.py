@@ -217,9 +217,10 @@ class SourceState(models.Model):
     source = models.CharField(_("source"), max_length=100, unique=True)
     last_run_at = models.DateTimeField(_("last sync"), null=True, blank=True)
     last_full_at = models.DateTimeField(_("last full sync"), null=True, blank=True)
-    high_water = models.CharField(
-        _("changed since"), max_length=64, blank=True,
-        help_text=_("Where the next incremental sync starts (modifyTimestamp, updated_at)."))
+    high_water = models.TextField(
+        _("changed since"), blank=True,
+        help_text=_("Where the next incremental sync starts (modifyTimestamp, updated_at, or "
+                    "an RFC 4533 cookie, which can be long with several providers)."))
     counts = models.JSONField(_("counts"), default=dict)
     refused = models.JSONField(_("refused entries"), default=list)
     last_error = models.TextField(_("last error"), blank=True)
