@@ -296,6 +296,10 @@ CAMPUSCARD_ROUTER_PROBE_RATE_PER_MINUTE = env_int("CAMPUSCARD_ROUTER_PROBE_RATE_
 # The generator prefix of the ESCNs the router service mints (generate-escn, cards posted
 # without a number): give each generating server its own.
 CAMPUSCARD_ROUTER_ESCN_PREFIX = env_int("CAMPUSCARD_ROUTER_ESCN_PREFIX", 0)
+# Person sources (LDAP, SQL, REST, CSV) and their sync: a TOML file, see docs/sources.md.
+CAMPUSCARD_SOURCES_FILE = env("CAMPUSCARD_SOURCES_FILE", "")
+# A sign-on syncs that person first, for at most this many seconds (never blocking the login).
+CAMPUSCARD_SYNC_LOGIN_TIMEOUT = float(env("CAMPUSCARD_SYNC_LOGIN_TIMEOUT", "3"))
 # A shared cache (redis://host:port/db) for rate-limit counters; without it they are counted in
 # the database. Either way every process of the instance sees the same counts.
 CAMPUSCARD_CACHE_URL = env("CAMPUSCARD_CACHE_URL", "")

@@ -25,7 +25,13 @@ from campuscard.cards import services
 from campuscard.cards.states import DisableReason, State
 from campuscard.core import outbox
 from campuscard.core.models import AuditEntry, OutboxItem
-from campuscard.core.tasks import prune_done_pushes, send_rights_end_reminders, sweep_rights_ends
+from campuscard.core.tasks import (
+    prune_done_pushes,
+    send_rights_end_reminders,
+    sweep_rights_ends,
+    sync_sources,
+    sync_sources_full,
+)
 from campuscard.core.worker import Worker, schedule_periodic_jobs
 from campuscard.people import services as people_services
 from campuscard.people.models import Person
@@ -330,7 +336,8 @@ def test_the_worker_runs_the_rights_sweep(student, other_student, manager_a):
     waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     assert set(waiting.values_list("task_path", flat=True)) == {
         sweep_rights_ends.module_path, prune_done_pushes.module_path,
-        send_rights_end_reminders.module_path}
+        send_rights_end_reminders.module_path, sync_sources.module_path,
+        sync_sources_full.module_path}
 
     Worker(interval=0).run_once()
 

@@ -81,6 +81,15 @@ def _invalid(api, request, exc):
         request, {"detail": " ".join(messages), "errors": messages}, status=422)
 
 
+class SourceUnavailable(Exception):
+    """A person source could not be read: nothing changed."""
+
+
+def _source_unavailable(api, request, exc):
+    return api.create_response(
+        request, {"detail": str(exc), "code": "source_unavailable"}, status=503)
+
+
 def _http_error(api, request, exc):
     cause = exc.__cause__
     if isinstance(cause, BodyTooLarge):
@@ -123,6 +132,7 @@ HANDLERS = {
     HttpError: _http_error,
     RequestDataTooBig: _too_big,
     SuspiciousOperation: _unreadable,
+    SourceUnavailable: _source_unavailable,
     Exception: _unexpected,
 }
 

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from campuscard.api.errors import SourceUnavailable
 from campuscard.backoffice.search import SORTS, CardQuery, search_cards
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
@@ -88,3 +89,36 @@ def _ids_of(model, codes, unknown_message):
     if unknown:
         raise ValidationError(unknown_message % {"codes": ", ".join(unknown)}, code="unknown")
     return list(found.values())
+
+
+SYNC_TIMEOUT = 10
+
+
+def sync_person_for(client, eppn, actor):
+    """Sync `eppn` from the sources if `client` covers them (a client of every establishment may
+    also bring in someone new). A source failing changes nothing: 503; refused data: 422."""
+    from campuscard.people.sources.sync import sync_person
+
+    eppn = eppn.strip().lower()
+    existing = Person.objects.filter(eppn=eppn).first()
+    if existing is None and not client.all_establishments:
+        raise Http404
+    if existing is not None and not client.filter_people(Person.objects.filter(
+            pk=existing.pk)).exists():
+        raise Http404
+    result = sync_person(eppn, timeout=SYNC_TIMEOUT, actor=actor.as_system())
+    if result.stopped:
+        raise SourceUnavailable(result.stopped)
+    refused = result.trace.get(eppn, {}).get("refused")
+    if refused:
+        raise ValidationError(refused, code="refused")
+    try:
+        person = person_for(client, eppn)
+    except Http404:
+        person = None
+    reports = result.reports.values()
+    return {"eppn": eppn, "person": person,
+            "changed": any(r.created or r.updated or r.rights_ended for r in reports),
+            "sources": {r.name: {"read": r.read, "created": r.created, "updated": r.updated,
+                                 "rights_ended": r.rights_ended, "error": r.error}
+                        for r in reports}}

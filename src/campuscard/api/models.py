@@ -14,6 +14,7 @@ class ApiScope(models.TextChoices):
     CARDS_SEARCH = "cards:search", _("search cards")
     CARDS_TRANSITION = "cards:transition", _("change a card's state as a manager")
     CARDS_STATION = "cards:station", _("print and encode cards as a station")
+    PEOPLE_SYNC = "people:sync", _("sync a person from the sources")
 
 
 class ApiClient(models.Model):

@@ -139,3 +139,18 @@ class TransitionIn(Schema):
     csn: str = ""
     expected_state: str | None = Field(
         None, description=_("the state the caller saw; if the card has changed since: 409"))
+
+
+class SourceAnswerOut(Schema):
+    read: int
+    created: int
+    updated: int
+    rights_ended: int
+    error: str
+
+
+class SyncOut(Schema):
+    eppn: str
+    changed: bool
+    sources: dict[str, SourceAnswerOut]
+    person: PersonOut | None

@@ -15,6 +15,7 @@ from campuscard.api.schemas import (
     CardPage,
     ErrorOut,
     PersonOut,
+    SyncOut,
     TransitionIn,
 )
 from campuscard.cards import services
@@ -74,3 +75,11 @@ def transition_card(request, card_id: int, body: TransitionIn):
     actor = Actor.from_request(request, client=request.auth)
     return services.change_state(card, target, actor, reason=body.reason,
                                  disable_reason=body.disable_reason, csn=body.csn)
+
+
+@router.post("/people/{eppn}/sync", response={200: SyncOut, **READ_ERRORS, 422: ErrorOut,
+                                              503: ErrorOut},
+             tags=["people"], auth=ClientToken(ApiScope.PEOPLE_SYNC),
+             summary=_("Sync a person from the sources now"))
+def sync_person(request, eppn: str):
+    return lookups.sync_person_for(request.auth, eppn, Actor.from_request(request, request.auth))

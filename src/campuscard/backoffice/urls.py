@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campuscard.backoffice import views
+from campuscard.backoffice import sources_views, views
 
 app_name = "backoffice"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("cards/<id:card_id>/esc-push/", views.card_esc_push, name="card_esc_push"),
     path("cards/bulk/", views.bulk_choose, name="bulk_choose"),
     path("cards/bulk/apply/", views.bulk_apply, name="bulk_apply"),
+    path("cards/<int:card_id>/sync/", sources_views.card_sync, name="card_sync"),
+    path("sources/", sources_views.source_list, name="sources"),
+    path("sources/test/", sources_views.test_person, name="sources_test"),
+    path("sources/<slug:name>/upload/", sources_views.upload_csv, name="sources_upload"),
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
 ]

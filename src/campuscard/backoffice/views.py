@@ -6,6 +6,7 @@ outside the scope is a 404 everywhere. Changes go through `cards.services` and `
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -141,7 +142,14 @@ def card_list(request):
         "pager": pager,
         "sort_columns": _sort_columns(form.current_sort),
         "can_act": scope_of(request.user).is_manager,
+        "uploads": _uploadable_sources(request.user),
     })
+
+
+def _uploadable_sources(user):
+    from campuscard.backoffice.sources_views import uploadable_sources
+
+    return uploadable_sources(user)
 
 
 @staff_only
@@ -177,6 +185,7 @@ def _card_page(request, card, *, submitted=None, status=200):
         "esc_live": esc_router.router_view_of(card),
         "esc_configured": esc_router.router_configured(),
         "may_push_esc": may_act and esc_router.push_again_refusal(card, roles) is None,
+        "may_sync": may_act and bool(settings.CAMPUSCARD_SOURCES_FILE),
     }, status=status)
 
 

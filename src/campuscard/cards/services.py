@@ -90,8 +90,13 @@ def _create_card(person, actor, state, **fields):
         person = (Person.objects.select_for_update().select_related("establishment")
                   .get(pk=person.pk))
         probe = Card(person=person, establishment=person.establishment)
-        if not states.may_create(state, roles_on_card(actor, probe)):
+        roles = roles_on_card(actor, probe)
+        if not states.may_create(state, roles):
             raise NotAllowed(_("You are not allowed to request a card for this person."))
+        if not person.may_request_card and not roles & {states.Role.MANAGER,
+                                                        states.Role.SYSTEM}:
+            raise IllegalTransition(person.request_refusal
+                                    or _("You cannot request a card: ask the card office."))
         if person.rights_ended():
             raise IllegalTransition(_("The holder's rights have ended."))
         if person.cards.filter(state__in=states.PENDING_STATES).exists():

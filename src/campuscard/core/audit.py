@@ -12,7 +12,15 @@ def jsonable(data):
 
 
 def record(action, actor, obj, *, before=None, after=None, reason="", card=None, person=None):
-    return AuditEntry.objects.create(
+    entry = build(action, actor, obj, before=before, after=after, reason=reason, card=card,
+                  person=person)
+    entry.save()
+    return entry
+
+
+def build(action, actor, obj, *, before=None, after=None, reason="", card=None, person=None):
+    """An unsaved entry, for the bulk writers that save many with one bulk_create."""
+    return AuditEntry(
         action=action,
         actor=actor.user if actor and actor.user is not None else None,
         actor_label=actor.label if actor else "",

@@ -81,6 +81,21 @@ def enqueue(event, obj, payload):
     return OutboxItem.objects.bulk_create(rows)
 
 
+def enqueue_many(event, items):
+    """enqueue() for many (obj, payload) pairs in one insert: the sync's bulk writes."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the transaction that makes the change")
+    wanting = sorted(targets().items())
+    rows = [
+        OutboxItem(target=name, operation=event, object_type=obj._meta.model_name,
+                   object_id=str(obj.pk), payload=payload)
+        for obj, payload in items
+        for name, target in wanting
+        if target.wants(event, payload)
+    ]
+    return OutboxItem.objects.bulk_create(rows, batch_size=1000)
+
+
 def backoff_delay(attempts):
     """Exponential backoff capped, with jitter so that retries of many rows spread out."""
     delay = min(settings.OUTBOX_BACKOFF_CAP, settings.OUTBOX_BACKOFF_BASE * 2 ** (attempts - 1))

@@ -25,6 +25,22 @@ def send_rights_end_reminders():
 
 
 @task()
+def sync_sources():
+    """Every source, incrementally where it can say what changed."""
+    from campuscard.people.sources.sync import run_scheduled
+
+    return run_scheduled(full=False)
+
+
+@task()
+def sync_sources_full():
+    """Every source read whole: also finds the people who left one."""
+    from campuscard.people.sources.sync import run_scheduled
+
+    return run_scheduled(full=True)
+
+
+@task()
 def prune_done_pushes():
     cutoff = timezone.now() - DONE_PUSH_RETENTION
     deleted, _ = OutboxItem.objects.filter(status=OutboxItem.Status.DONE,
@@ -37,4 +53,6 @@ PERIODIC = [
     (sweep_rights_ends, timedelta(hours=1)),
     (prune_done_pushes, timedelta(days=1)),
     (send_rights_end_reminders, timedelta(days=1)),
+    (sync_sources, timedelta(hours=1)),
+    (sync_sources_full, timedelta(days=1)),
 ]

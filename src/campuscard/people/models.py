@@ -49,6 +49,9 @@ CONSENTS = {
 }
 
 
+EMPTY = {"blank": True, "default": "", "db_default": ""}
+
+
 class Person(models.Model):
     eppn = models.CharField(_("eppn"), max_length=255, unique=True)
     user = models.OneToOneField(
@@ -76,6 +79,20 @@ class Person(models.Model):
         _("academic level"), max_length=10, choices=AcademicLevel.choices, blank=True
     )
     rights_end = models.DateField(_("end of rights"), null=True, blank=True)
+    # Filled by the person sources (people/sources/); empty when a person is entered by hand.
+    # The database defaults serve the raw writers (COPY in core/bulk.py and core/seeding.py).
+    display_name = models.CharField(_("display name"), max_length=255, **EMPTY)
+    student_id = models.CharField(_("student number"), max_length=64, **EMPTY)
+    employee_id = models.CharField(_("employee number"), max_length=64, **EMPTY)
+    primary_affiliation = models.CharField(_("primary affiliation"), max_length=64, **EMPTY)
+    affiliations = models.CharField(_("affiliations"), max_length=255, **EMPTY,
+                                    help_text=_("Separated by semicolons."))
+    department = models.CharField(_("department"), max_length=255, **EMPTY)
+    card_template = models.CharField(_("card template"), max_length=64, **EMPTY)
+    may_request_card = models.BooleanField(_("may request a card"), default=True,
+                                           db_default=True)
+    request_refusal = models.CharField(
+        _("message when a card may not be requested"), max_length=500, **EMPTY)
     esc_consent = models.BooleanField(_("European Student Card consent"), default=False)
     esc_consent_at = models.DateTimeField(_("European consent given or withdrawn on"),
                                           null=True, blank=True)
@@ -170,3 +187,48 @@ class StaffRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_kind_display()}"
+
+
+class SourceLink(models.Model):
+    """What one source last said about one person: the digest that lets the next sync skip an
+    unchanged person without a write, the values (for merging with the other sources), and
+    since when the source no longer lists them (the grace period before their rights end)."""
+
+    source = models.CharField(_("source"), max_length=100)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="source_links")
+    digest = models.CharField(max_length=64, blank=True)
+    values = models.JSONField(default=dict)
+    seen_at = models.DateTimeField(_("last seen"))
+    missing_since = models.DateTimeField(_("missing since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("source link")
+        verbose_name_plural = _("source links")
+        constraints = [models.UniqueConstraint(fields=["source", "person"],
+                                               name="people_sourcelink_source_person")]
+
+    def __str__(self):
+        return f"{self.source}:{self.person_id}"
+
+
+class SourceState(models.Model):
+    """The last sync of one source, as the back-office shows it."""
+
+    source = models.CharField(_("source"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("last full sync"), null=True, blank=True)
+    high_water = models.TextField(
+        _("changed since"), blank=True,
+        help_text=_("Where the next incremental sync starts (modifyTimestamp, updated_at, or "
+                    "an RFC 4533 cookie, which can be long with several providers)."))
+    counts = models.JSONField(_("counts"), default=dict)
+    refused = models.JSONField(_("refused entries"), default=list)
+    last_error = models.TextField(_("last error"), blank=True)
+    duration = models.FloatField(_("duration (s)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("source state")
+        verbose_name_plural = _("source states")
+
+    def __str__(self):
+        return self.source

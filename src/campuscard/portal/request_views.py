@@ -23,6 +23,8 @@ def request_card(request):
     person = getattr(request.user, "person", None)
     if person is None:
         return render(request, TEMPLATE, {"person": None})
+    if not person.may_request_card:  # a computed rule of the sources said so
+        return render(request, TEMPLATE, {"person": person})
     latest = services.latest_card(person)
     if services.blocks_request(latest):
         return render(request, TEMPLATE, {"person": person, "blocker": latest,
