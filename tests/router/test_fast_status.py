@@ -8,9 +8,10 @@ import re
 
 import pytest
 from django.core import signals
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from campuscard.core.models import RateCounter
 from campuscard.esc.escn import generate_escn
 from campuscard.router.fast_status import with_fast_status
 from campuscard.router.models import Organisation, RouterCard, RouterPerson
@@ -117,3 +118,31 @@ def test_a_client_over_its_limit_is_left_to_django_which_says_429(card, settings
     settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE = 2
     path = f"/esc-rest/api/v2/cards/{card.escn}/status"
     assert [call(served, path)[0][:3] for _ in range(3)] == ["200", "200", "429"]
+
+
+def test_a_request_the_fast_path_leaves_to_django_is_counted_once(db, settings):
+    settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE = 2
+    unknown = "/esc-rest/api/v2/cards/3e506370-826a-103d-bf76-001999859608/status"
+    assert [call(served, unknown)[0][:3] for _ in range(3)] == ["404", "404", "429"]
+
+
+def test_on_postgresql_the_count_and_the_read_share_one_round_trip(card, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: elsewhere the count and the read are two calls")
+    settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE = 5
+    pipelines = []
+    original = type(connection.connection).pipeline
+
+    def counting_pipeline(self, *args, **kwargs):
+        pipelines.append(1)
+        return original(self, *args, **kwargs)
+
+    connection.ensure_connection()
+    type(connection.connection).pipeline = counting_pipeline
+    try:
+        status, _headers, body = call(served, f"/esc-rest/api/v2/cards/{card.escn}/status")
+    finally:
+        type(connection.connection).pipeline = original
+    assert status == "200 OK" and json.loads(body)["cardNumber"] == card.escn
+    assert pipelines == [1]
+    assert RateCounter.objects.get().hits == 1

@@ -37,10 +37,17 @@ def allow(bucket, identity, rate, *, window=WINDOW_SECONDS, now=None):
     """Count a hit; False once `identity` is over `rate` hits in this window (0: no limit)."""
     if rate <= 0:
         return True
+    key, expires = hit_key(bucket, identity, window=window, now=now)
+    return count_hit(key, expires=expires) <= rate
+
+
+def hit_key(bucket, identity, *, window=WINDOW_SECONDS, now=None):
+    """(key, expires): where a hit of `identity` in `bucket` is counted in the current window,
+    and when that count may be forgotten."""
     now = time.time() if now is None else now
     digest = hashlib.sha256(f"{bucket}\0{identity}".encode()).hexdigest()[:40]
-    key = f"{bucket[:16]}:{digest}:{window_of(now, window)}"
-    return count_hit(key, expires=(window_of(now, window) + 2) * window) <= rate
+    current = window_of(now, window)
+    return f"{bucket[:16]}:{digest}:{current}", (current + 2) * window
 
 
 def retry_after(*, window=WINDOW_SECONDS, now=None):
@@ -75,17 +82,31 @@ def _count_in_redis(url, key, expires):
     return hits
 
 
-def _count_in_database(key, expires):
+def counts_in_database():
+    return not settings.CAMPUSCARD_CACHE_URL
+
+
+def count_statement(key, expires):
+    """(sql, params) that count a hit of `key` in the database and return the new count; for a
+    caller that sends it with another statement in one round trip (then see counted())."""
     table = connection.ops.quote_name(RateCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (key, expires, hits) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (key) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
-            [key, int(expires)])
-        hits = cursor.fetchone()[0]
+    sql = (f"INSERT INTO {table} (key, expires, hits) VALUES (%s, %s, 1) "  # noqa: S608
+           f"ON CONFLICT (key) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits")
+    return sql, [key, int(expires)]
+
+
+def counted(hits):
+    """What follows a hit counted in the database (past windows are cleaned up now and then);
+    returns `hits`."""
     if random.randrange(PURGE_ONE_IN) == 0:
         purge_past_windows()
     return hits
+
+
+def _count_in_database(key, expires):
+    with connection.cursor() as cursor:
+        cursor.execute(*count_statement(key, expires))
+        return counted(cursor.fetchone()[0])
 
 
 def purge_past_windows(now=None):

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http.request import split_domain_port, validate_host
 
+from campuscard.core import ratelimit as core_ratelimit
 from campuscard.core import requestid
 from campuscard.router import ratelimit
-from campuscard.router.services import public_status
+from campuscard.router.services import counted_public_status, public_status
 
 STATUS_PATH = re.compile(r"^/esc-rest/api/v2/cards/([^/]+)/status$")
 HEADERS = [("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff"),
@@ -44,11 +45,22 @@ def _host_ok(environ):
 
 
 def _known_card(environ, escn):
-    if not ratelimit.allow(SimpleNamespace(META=environ)):
-        return None
     try:
-        found = public_status(escn)
+        allowed, found = _count_and_read(SimpleNamespace(META=environ), escn)
     except DatabaseError:  # Django's full path opens a new connection
         connection.close()
         return None
-    return json.dumps(found).encode() if found else None
+    ratelimit.remember(environ, allowed)  # so that Django, if it answers, counts it no more
+    return json.dumps(found).encode() if allowed and found else None
+
+
+def _count_and_read(request, escn):
+    """(allowed, CardStatusView or None). When the count lives in PostgreSQL, the count and the
+    read go in one round trip."""
+    rate = settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE
+    if rate > 0 and core_ratelimit.counts_in_database() and connection.vendor == "postgresql":
+        hits, found = counted_public_status(
+            escn, core_ratelimit.count_statement(*ratelimit.hit_key(request)))
+        return hits <= rate, found
+    allowed = ratelimit.allow(request)
+    return allowed, (public_status(escn) if allowed else None)

@@ -15,12 +15,26 @@ from campuscard.core.actors import client_ip
 
 BUCKET = "verify"
 PROBE_BUCKET = "router-probe"
+VERDICT = "campuscard.verify_allowed"  # set in the WSGI environ once a request is counted
 
 
 def allow(request, *, rate=None, now=None):
-    """Count this request; False when its address is over the rate in the current minute."""
+    """Count this request; False when its address is over the rate in the current minute. A
+    request the fast status path already counted (router/fast_status.py) is not counted again."""
+    if VERDICT in request.META:
+        return request.META[VERDICT]
     rate = settings.CAMPUSCARD_VERIFY_RATE_PER_MINUTE if rate is None else rate
     return ratelimit.allow(BUCKET, client_ip(request) or "-", rate, now=now)
+
+
+def remember(environ, allowed):
+    """Record that this request was counted, with its verdict, for the views behind."""
+    environ[VERDICT] = allowed
+
+
+def hit_key(request, now=None):
+    """(key, expires) of this request's hit in the public checks' budget."""
+    return ratelimit.hit_key(BUCKET, client_ip(request) or "-", now=now)
 
 
 def allow_probe(key, *, rate=None, now=None):

@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campuscard.core import ratelimit
 from campuscard.esc import escn as escn_numbers
 from campuscard.esc.qr import verify_url
 from campuscard.router import artwork, csvcheck
@@ -343,7 +344,30 @@ def public_status(escn):
         number = escn_numbers.validate_escn(escn)
     except ValidationError:
         return None
-    row = _fetch_status_row(number)
+    return _status_view(_fetch_status_row(number))
+
+
+def counted_public_status(escn, count):
+    """(hits, the CardStatusView or None): a rate-limit count, `count` = (sql, params) from
+    core.ratelimit.count_statement, and the public status, sent to PostgreSQL in one round trip
+    (psycopg's pipeline mode). On this hot path the round trip costs more than either query."""
+    try:
+        number = escn_numbers.validate_escn(escn)
+    except ValidationError:
+        number = None
+    connection.ensure_connection()
+    raw = connection.connection
+    # Server-side binding cursors: psycopg prepares both statements after a few calls.
+    with psycopg.Cursor(raw) as counter, psycopg.Cursor(raw) as reader:
+        with raw.pipeline():
+            counter.execute(*count)
+            if number is not None:
+                reader.execute(_status_sql(), [number])
+        row = reader.fetchone() if number is not None else None
+        return ratelimit.counted(counter.fetchone()[0]), _status_view(row)
+
+
+def _status_view(row):
     if row is None:
         return None
     escn, display_name, issued_at, expires_at, status, pic, issuer_name, show_name = row
