@@ -93,8 +93,7 @@ def _create_card(person, actor, state, **fields):
         roles = roles_on_card(actor, probe)
         if not states.may_create(state, roles):
             raise NotAllowed(_("You are not allowed to request a card for this person."))
-        if not person.may_request_card and not roles & {states.Role.MANAGER,
-                                                        states.Role.SYSTEM}:
+        if not person.may_request_card and not states.may_request_despite_refusal(roles):
             raise IllegalTransition(person.request_refusal
                                     or _("You cannot request a card: ask the card office."))
         if person.rights_ended():

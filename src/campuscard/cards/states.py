@@ -222,6 +222,15 @@ def may_create(state, roles):
     return bool(CREATION[State(state)] & set(roles))
 
 
+# Who may still request a card for a person whom the directory's rules keep from requesting
+# one (people.Person.may_request_card): the card office and the system, not the holder.
+OVERRIDE_REQUEST_REFUSAL = frozenset({Role.MANAGER, Role.SYSTEM})
+
+
+def may_request_despite_refusal(roles):
+    return bool(OVERRIDE_REQUEST_REFUSAL & set(roles))
+
+
 def disable_reason(transition, role, reason):
     """The reason recorded when `transition` disables a card; the caller's choice is checked."""
     if transition.source == State.CADUC:  # rights restored: the card comes back blocked
