@@ -161,10 +161,17 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- Logins and sessions (campuscard.accounts) -------------------------------------------
 # The login throttle comes first, whatever backends are configured (SSO included): while a user
 # name or an address is locked out, no backend is asked (campuscard/accounts/throttle.py).
+# Each asks only for the methods of its kind in CAMPUSCARD_SIGNON_FILE (docs/signon.md).
+SIGNON_BACKENDS = [
+    "campuscard.accounts.signon.password.PasswordBackend",
+]
 AUTHENTICATION_BACKENDS = [
     "campuscard.accounts.throttle.LoginThrottleBackend",
-    *env_list("CAMPUSCARD_AUTH_BACKENDS", "django.contrib.auth.backends.ModelBackend"),
+    *env_list("CAMPUSCARD_AUTH_BACKENDS", ",".join(SIGNON_BACKENDS)),
 ]
+# The sign-on methods per establishment (local passwords, CAS, SAML, OIDC, trusted headers);
+# without it, local passwords only.
+CAMPUSCARD_SIGNON_FILE = env("CAMPUSCARD_SIGNON_FILE", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

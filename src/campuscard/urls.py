@@ -1,13 +1,14 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from campuscard.accounts import views as account_views
 from campuscard.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("signon/", include("campuscard.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("campuscard.portal.urls")),
     path("cards/<id:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),

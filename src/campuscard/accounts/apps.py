@@ -11,8 +11,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from campuscard.accounts import sessions, throttle
+        from campuscard.accounts.signon.finish import finish_sign_on
 
         user_locked_out.connect(throttle.audit_lockout, dispatch_uid="campuscard-lockout-audit")
         user_logged_in.connect(throttle.forget_own_failures,
                                dispatch_uid="campuscard-forget-own-failures")
         user_logged_in.connect(sessions.start_clock, dispatch_uid="campuscard-session-clock")
+        user_logged_in.connect(finish_sign_on, dispatch_uid="campuscard-finish-sign-on")

@@ -31,6 +31,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from campuscard.accounts.signon_services import login_choices
 from campuscard.core import audit
 from campuscard.core.actors import Actor, client_ip
 
@@ -84,8 +85,9 @@ def lockout_message():
 def lockout_response(request, original_response=None, credentials=None):
     """The login page with the lockout message: the same for any user name, known or not."""
     form = AuthenticationForm(request, initial={"username": username_of(request, credentials)})
-    context = {"form": form, "lockout_message": lockout_message(),
-               "next": request.POST.get("next", "") if request.method == "POST" else ""}
+    next_url = request.POST.get("next", "") if request.method == "POST" else ""
+    context = {"form": form, "lockout_message": lockout_message(), "next": next_url,
+               **login_choices(request, next_url)}
     response = render(request, LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(int(get_cool_off().total_seconds()))
     return response

@@ -497,25 +497,6 @@ def run_scheduled(full):
     return {name: report.counts() for name, report in result.reports.items()}
 
 
-def sync_at_sign_on(sender, request, user, **kwargs):
-    """user_logged_in: sync that person first, briefly; a failure never blocks the login."""
-    from django.conf import settings
-
-    if not settings.CAMPUSCARD_SOURCES_FILE:
-        return
-    person = Person.objects.filter(user=user).values_list("eppn", flat=True).first()
-    eppn = person or user.get_username()
-    if "@" not in eppn:
-        return
-    try:
-        result = sync_person(eppn, timeout=settings.CAMPUSCARD_SYNC_LOGIN_TIMEOUT)
-    except Exception:  # a sign-on goes on whatever the sources do
-        logger.exception("sync at sign-on of %s failed", eppn)
-        return
-    if result.stopped:
-        logger.warning("sync at sign-on of %s: %s", eppn, result.stopped)
-
-
 # --- one person ---------------------------------------------------------------------------------
 
 def sync_person(eppn, timeout=None, *, actor=None, config=None, dry_run=False):

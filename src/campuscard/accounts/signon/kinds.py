@@ -1,0 +1,15 @@
+"""The sign-on protocols CampusCard knows: kind name → the module implementing it."""
+
+from importlib import import_module
+
+MODULES = {
+    "password": "campuscard.accounts.signon.password",
+}
+
+
+def kind_module(kind):
+    return import_module(MODULES[kind])
+
+
+def known_kinds():
+    return tuple(MODULES)

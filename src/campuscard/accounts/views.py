@@ -1,0 +1,29 @@
+"""The login page (the methods configured for the establishment chosen) and the logout that
+also ends the SSO session where the protocol allows it."""
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, resolve_url
+from django.views.decorators.http import require_POST
+
+from campuscard.accounts import signon_services
+from campuscard.accounts.signon.finish import KEPT_KEY, METHOD_KEY
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(signon_services.login_choices(self.request, self.get_redirect_url()))
+        return context
+
+
+@require_POST
+def logout_view(request):
+    method_name = request.session.get(METHOD_KEY, "")
+    kept = request.session.get(KEPT_KEY, {})
+    handover = signon_services.sso_logout(request, method_name, kept)
+    if handover is not None and handover.ends_local_session:
+        return redirect(handover.url)
+    logout(request)
+    return redirect(handover.url if handover else resolve_url(settings.LOGOUT_REDIRECT_URL))
