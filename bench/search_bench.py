@@ -31,9 +31,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from campuscard.backoffice.search import CardQuery, search_cards  # noqa: E402
 from campuscard.cards.models import Card  # noqa: E402
-from campuscard.core.permissions import Scope  # noqa: E402
 from campuscard.institutions.models import Establishment  # noqa: E402
 from campuscard.people.models import Person, Population, StaffRole  # noqa: E402
+from campuscard.people.permissions import Scope  # noqa: E402
 
 PEOPLE, CARDS = 100_000, 1_000_000
 PAGE_SIZE = 50  # what the back-office list shows

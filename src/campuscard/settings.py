@@ -125,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campuscard.core.context_processors.roles",
+                "campuscard.people.context_processors.roles",
             ],
         },
     },

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 
 from campuscard.cards import services, states
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import (
     HOLDER_DISABLE_REASONS,
     DisableReason,
@@ -35,7 +36,6 @@ from campuscard.cards.states import (
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.models import AuditEntry, OutboxItem
-from campuscard.core.permissions import roles_on_card
 from campuscard.institutions.models import Establishment
 from campuscard.people import services as people_services
 from campuscard.people.models import Person

@@ -8,8 +8,8 @@ from campuscard.backoffice import search
 from campuscard.cards.models import Card
 from campuscard.cards.states import PENDING_STATES, State
 from campuscard.core import processes
-from campuscard.core.permissions import Scope
 from campuscard.people.models import Person
+from campuscard.people.permissions import Scope
 
 pytestmark = pytest.mark.django_db
 

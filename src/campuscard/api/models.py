@@ -20,7 +20,7 @@ class ApiScope(models.TextChoices):
 class ApiClient(models.Model):
     """One caller of the API and its token; only a hash of the token is kept.
 
-    It also plays the part of a `core.permissions.Scope` (filter_cards, filter_people, covers)
+    It also plays the part of a `people.permissions.Scope` (filter_cards, filter_people, covers)
     and answers `roles_on_card` for the lifecycle rules.
     """
 
@@ -74,7 +74,7 @@ class ApiClient(models.Model):
             return queryset
         return queryset.filter(establishment_id__in=list(self.establishment_ids))
 
-    # --- what core.permissions.roles_on_card asks --------------------------------------------
+    # --- what cards.permissions.roles_on_card asks --------------------------------------------
 
     def roles_on_card(self, card):
         if self.is_revoked or not self.covers(card.establishment_id):

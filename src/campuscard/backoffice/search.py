@@ -44,7 +44,7 @@ class CardQuery:
 
 
 def search_cards(scope, query):
-    """Cards visible to `scope` (a core.permissions.Scope) matching `query`, sorted."""
+    """Cards visible to `scope` (a people.permissions.Scope) matching `query`, sorted."""
     cards = scope.filter_cards(Card.objects.all())
     if query.establishment_ids:
         cards = cards.filter(establishment_id__in=query.establishment_ids)

@@ -15,10 +15,11 @@ from django.http import Http404
 from campuscard.cards import services as card_services
 from campuscard.cards import states
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
 from campuscard.core.models import OutboxItem
-from campuscard.core.permissions import roles_on_card, scope_of
 from campuscard.people.models import Person, Population
+from campuscard.people.permissions import scope_of
 
 # Transitions shown as a secondary (outlined) button: they end or block something.
 STOPPING = frozenset({State.REJECTED, State.CANCELED, State.DISABLED, State.DESTROYED})

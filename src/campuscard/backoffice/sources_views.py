@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from campuscard.backoffice.views import SAFE_METHODS, card_view, only, staff_only
 from campuscard.core.actors import Actor
-from campuscard.core.permissions import scope_of
-from campuscard.people.models import Person, SourceState
+from campuscard.institutions.models import Establishment
+from campuscard.people.models import Person, SourceState, StaffRole
+from campuscard.people.permissions import scope_of
 from campuscard.people.sources import config as source_config
 from campuscard.people.sources.fields import SYNCED_FIELDS
 from campuscard.people.sources.sync import run, sync_person
@@ -51,8 +52,8 @@ def source_list(request):
     rows = [{"config": source, "state": states.get(source.name),
              "mapping": sorted(source.mapping().items())} for source in config.sources]
     return render(request, "backoffice/sources.html", {
-        "rows": rows, "error": error, "rules": config.rules, "sync": config.sync,
-        "path": config.path,
+        "rows": rows, "error": error, "rules": config.rules, "role_rules": config.roles,
+        "sync": config.sync, "path": config.path,
     })
 
 
@@ -76,6 +77,10 @@ def test_person(request):
                          trace.get("errors", {}).get(source.name, ""), source.covers(eppn))
                         for source in config.sources],
             "refused": trace.get("refused", ""),
+            "roles": [{"label": StaffRole.Kind(w.kind).label, "rule": w.rule,
+                       "establishments": sorted(w.establishments),
+                       "populations": sorted(w.populations)} for w in trace.get("roles", [])],
+            "role_rules": bool(config.roles),
             "person": person,
             "outcome": [{"field": name, "value": fields.get(name, ""),
                          "rule": rules.get(name, ""),
@@ -117,13 +122,13 @@ def uploadable_sources(user):
     except source_config.ConfigError:
         return []
     scope = scope_of(user)
+    codes = dict(Establishment.objects.values_list("code", "pk"))
     found = []
     for source in config.sources:
         if source.kind != "csv" or not source.options.get("upload"):
             continue
-        if scope.is_admin or (scope.is_manager and source.establishment and not
-                              scope.population_ids and source.establishment in
-                              {e.code for e in scope.establishments()}):
+        establishment = codes.get(source.establishment)
+        if scope.is_admin or (establishment and scope.manages_all_of(establishment)):
             found.append(source)
     return found
 

@@ -31,13 +31,14 @@ from campuscard.backoffice.forms import (
 from campuscard.backoffice.search import search_cards
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.fields import page_number
 from campuscard.core.models import OutboxItem
-from campuscard.core.permissions import require_manager, require_staff, roles_on_card, scope_of
 from campuscard.integrations.esc_router import services as esc_router
+from campuscard.people.permissions import require_manager, require_staff, scope_of
 
 PER_PAGE = 50
 SAFE_METHODS = ("GET", "HEAD")

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from campuscard.cards import states
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, State
 from campuscard.core import audit, outbox
-from campuscard.core.permissions import roles_on_card
 from campuscard.core.validators import normalise_code, validate_csn
 from campuscard.esc.escn import generate_escn
 from campuscard.esc.esi import assign_esi

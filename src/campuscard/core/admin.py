@@ -1,6 +1,7 @@
 """The Django admin is for superusers only; every change made there is audited too."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 
 from campuscard.core import audit
 from campuscard.core.actors import Actor
@@ -26,9 +27,18 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
     def _plain(self, values):
-        return {name: "********" if name in self.secret_fields and value
-                else str(value) if hasattr(value, "_meta") else value
+        return {name: "********" if name in self.secret_fields and value else _plain(value)
                 for name, value in values.items()}
+
+
+def _plain(value):
+    """A form value as the audit keeps it: a related object by its name, a many-to-many
+    selection as the sorted list of names."""
+    if hasattr(value, "_meta"):
+        return str(value)
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(str(item) for item in value)
+    return value
 
 
 @admin.register(AuditEntry)

@@ -3,7 +3,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from campuscard.cards.models import Card
-from campuscard.core.permissions import can_view_card, scope_of
+from campuscard.cards.permissions import can_view_card
+from campuscard.people.permissions import scope_of
 
 
 def home(request):

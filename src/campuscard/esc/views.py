@@ -6,10 +6,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import can_view_card
 from campuscard.core.errorpages import error_response
 from campuscard.core.fields import WholeNumberField
-from campuscard.core.permissions import can_view_card, scope_of
 from campuscard.esc.qr import card_verify_url, qr_png, qr_svg
+from campuscard.people.permissions import scope_of
 
 PNG_SCALES = range(1, 21)  # 41 to 820 px wide: enough for a 600 dpi print
 

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campuscard.core.actors import Actor
-from campuscard.core.permissions import scope_of
 from campuscard.notifications import services
 from campuscard.notifications.forms import LANGUAGE_NAMES, MailTemplateForm
 from campuscard.notifications.models import EVENT_CHOICES, MailTemplate
+from campuscard.people.permissions import scope_of
 
 
 def admins_only(view):

@@ -18,5 +18,17 @@ class PersonAdmin(AuditedAdmin):
 
 @admin.register(StaffRole)
 class StaffRoleAdmin(AuditedAdmin):
-    list_display = ("user", "kind")
+    """Manual grants are made and changed here (and audited); a role a rule gave is only shown:
+    the next sync or sign-on would put it back as the rule says."""
+
+    list_display = ("user", "kind", "origin", "rule")
+    list_filter = ("kind", "origin")
+    search_fields = ("user__username",)
     filter_horizontal = ("establishments", "populations")
+    readonly_fields = ("origin", "rule")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_manual)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_manual)

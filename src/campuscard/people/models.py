@@ -162,15 +162,23 @@ class ConsentRecord(models.Model):
 
 
 class StaffRole(models.Model):
-    """What a member of staff may do, and over which establishments and populations."""
+    """One thing a member of staff may do, over some establishments and populations. A user may
+    hold several. A role from a rule (`origin` set) is replaced whenever that origin is read
+    again (a sync for "directory", a sign-on for "signon:<method>"); a manual grant (no origin)
+    stays until someone removes it."""
 
     class Kind(models.TextChoices):
         MANAGER = "manager", _("manager")
         CONSULTANT = "consultant", _("read-only consultant")
         ADMIN = "admin", _("administrator")
+        PRINTER = "printer", _("print station operator")
+        ENCODER = "encoder", _("encoding station operator")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="staff_role")
+    DIRECTORY = "directory"
+    SIGNON = "signon:"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="staff_roles")
     kind = models.CharField(_("role"), max_length=12, choices=Kind.choices)
     establishments = models.ManyToManyField(
         "institutions.Establishment", blank=True, verbose_name=_("establishments"),
@@ -180,13 +188,21 @@ class StaffRole(models.Model):
         Population, blank=True, verbose_name=_("populations"),
         help_text=_("Leave empty for every population."),
     )
+    origin = models.CharField(_("given by"), max_length=120, blank=True, editable=False,
+                              help_text=_("Empty for a role granted by hand."))
+    rule = models.CharField(_("rule"), max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("staff role")
         verbose_name_plural = _("staff roles")
+        indexes = [models.Index(fields=["user", "origin"], name="staffrole_user_origin")]
 
     def __str__(self):
         return f"{self.user} — {self.get_kind_display()}"
+
+    @property
+    def is_manual(self):
+        return not self.origin
 
 
 class SourceLink(models.Model):

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campuscard.cards.models import Card
+from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import Role, State
 from campuscard.core import audit
 from campuscard.core.models import OutboxItem
 from campuscard.core.outbox import PermanentError
-from campuscard.core.permissions import roles_on_card
 from campuscard.esc.esi import assign_esi
 from campuscard.institutions.models import Establishment
 from campuscard.integrations.esc_router.client import (

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from campuscard.people.roles import parse_role_rules
 from campuscard.people.sources import fields as F
 from campuscard.people.sources.rules import RuleError, parse_rules
 
@@ -94,6 +95,7 @@ class Config:
     sync: dict
     fingerprint: str
     path: str = ""
+    roles: tuple = ()   # [[role]]: staff roles from the directory (people/roles.py)
 
     def source(self, name):
         for source in self.sources:
@@ -133,7 +135,7 @@ def parse(text, path=""):
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("The sources file is not valid TOML: %(error)s.")
                           % {"error": exc}) from None
-    unknown = set(data) - {"source", "rule", "sync"}
+    unknown = set(data) - {"source", "rule", "role", "sync"}
     if unknown:
         raise ConfigError(_("Unknown tables in the sources file: %(keys)s.")
                           % {"keys": ", ".join(sorted(unknown))})
@@ -144,13 +146,15 @@ def parse(text, path=""):
         raise ConfigError(_("Two sources are named %(names)s.") % {"names": ", ".join(duplicates)})
     try:
         rules = parse_rules(data.get("rule", []))
+        roles = parse_role_rules(data.get("role", []))
     except RuleError as exc:
         raise ConfigError(str(exc)) from None
     sync = _sync(data.get("sync", {}))
     fingerprint = hashlib.sha256(json.dumps(
         {"sources": [s.fingerprint_data() for s in sources], "rules": data.get("rule", []),
-         "sync": sync}, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return Config(sources, rules, sync, fingerprint, path)
+         "roles": data.get("role", []), "sync": sync},
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Config(sources, rules, sync, fingerprint, path, roles)
 
 
 def _sync(table):

@@ -92,11 +92,11 @@ def _rule(item, index):
                         % {"name": name, "fields": ", ".join(bad)})
     for field, value in sets.items():
         _check_value(name, field, value)
-    conditions = tuple(_condition(name, c) for c in when)
+    conditions = tuple(parse_condition(name, c) for c in when)
     return Rule(name, conditions, dict(sets))
 
 
-def _condition(rule, table):
+def parse_condition(rule, table):
     if not isinstance(table, dict) or not isinstance(table.get("attribute"), str):
         raise RuleError(_("Rule “%(name)s”: each condition needs an attribute.")
                         % {"name": rule})

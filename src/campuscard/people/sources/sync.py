@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from campuscard.core.actors import Actor
 from campuscard.institutions.models import Establishment
-from campuscard.people import services
-from campuscard.people.models import Person, Population, SourceLink, SourceState
+from campuscard.people import roles, services
+from campuscard.people.models import Person, Population, SourceLink, SourceState, StaffRole
+from campuscard.people.roles import wanted_roles
 from campuscard.people.sources import SourceError, open_source
 from campuscard.people.sources import config as source_config
 from campuscard.people.sources.fields import (
@@ -388,10 +389,13 @@ def _write_batch(batch, plan, chain, readings, reports, config, lookups, today, 
               .select_related("establishment", "population").filter(eppn__in=batch)}
     stored = _stored_values(batch)
     creates, create_meta, changes, reasons, link_rows = [], [], {}, {}, []
+    roles_of = {} if _roles_in_play(config) else None  # eppn -> the roles the rules give
     yesterday = today - datetime.timedelta(days=1)
     for eppn in batch:
         person = people.get(eppn)
         if eppn in plan.missing_due:
+            if roles_of is not None:
+                roles_of[eppn] = set()  # gone from the directory: so are its roles
             if person is not None and not person.rights_ended(today):
                 source = plan.missing_due[eppn]
                 changes[person] = {"rights_end": yesterday}
@@ -408,6 +412,9 @@ def _write_batch(batch, plan, chain, readings, reports, config, lookups, today, 
         except Refused as exc:
             (report or reports[next(iter(reports))]).refuse(eppn, str(exc))
             continue
+        if roles_of is not None:
+            roles_of[eppn] = wanted_roles(config.roles, record, fields["establishment"].code,
+                                          today)
         if person is None:
             creates.append(fields)
             create_meta.append((eppn, said, report))
@@ -430,8 +437,15 @@ def _write_batch(batch, plan, chain, readings, reports, config, lookups, today, 
             report.created += 1
     if changes:
         services.bulk_update_people(actor, changes, reasons)
+    if roles_of:
+        roles.refresh_directory_roles(roles_of, actor)
     if not dry_run:
         _save_links(link_rows, plan, readings)
+
+
+def _roles_in_play(config):
+    """Role rules to apply, or directory roles left to remove (the rules were taken out)."""
+    return bool(config.roles) or StaffRole.objects.filter(origin=StaffRole.DIRECTORY).exists()
 
 
 def _report_of_reader(said, reports):
@@ -542,6 +556,9 @@ def sync_person(eppn, timeout=None, *, actor=None, config=None, dry_run=False):
         try:
             fields, fired = compute(record, config.rules, lookups, today)
             trace["fields"], trace["rules"] = fields, fired
+            trace["roles"] = sorted(wanted_roles(config.roles, record,
+                                                 fields["establishment"].code, today),
+                                    key=lambda w: (w.kind, w.rule))
         except Refused as exc:
             trace["refused"] = str(exc)
     links = {name: {} for name in readings}

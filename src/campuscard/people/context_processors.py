@@ -1,4 +1,4 @@
-from campuscard.core.permissions import scope_of
+from campuscard.people.permissions import scope_of
 
 
 def roles(request):
