@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from campuscard.accounts import sessions, throttle
+        from campuscard.accounts import checks, sessions, throttle  # noqa: F401 (checks)
         from campuscard.accounts.signon.finish import finish_sign_on
 
         user_locked_out.connect(throttle.audit_lockout, dispatch_uid="campuscard-lockout-audit")

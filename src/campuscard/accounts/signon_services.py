@@ -27,7 +27,13 @@ class Handover:
 def login_choices(request, next_url):
     """What the login page offers: the establishments to choose from, the chosen one's SSO
     buttons, and whether the password form (and for whom) is shown."""
-    config = signon_config.load()
+    try:
+        config = signon_config.load()
+    except signon_config.ConfigError:
+        logger.exception("the sign-on file does not parse: only superusers' passwords work")
+        return {"signon_buttons": [], "signon_establishments": [], "signon_chosen": "",
+                "signon_broken": True, "password_form_shown": True,
+                "password_for_admins_only": True}
     establishments = list(Establishment.objects.order_by("name").only("code", "name"))
     codes = {e.code for e in establishments}
     chosen = request.GET.get("establishment", "")

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from campuscard.core.secrets import SecretUnavailable, read_secret, ref_keys
+from campuscard.core.secrets import secret_refs as source_secret_refs
 from campuscard.people.roles import parse_role_rules
 from campuscard.people.sources import fields as F
 from campuscard.people.sources.rules import RuleError, parse_rules
@@ -64,19 +66,15 @@ class SourceConfig:
         ref = self.secret_refs.get(name)
         if ref is None:
             return ""
-        how, where = ref
-        if how == "file":
-            try:
-                return Path(where).read_text().strip()
-            except OSError as exc:
+        try:
+            return read_secret(ref)
+        except SecretUnavailable as exc:
+            how, where = ref
+            if how == "file":
                 raise ConfigError(_("Source “%(name)s”: cannot read %(secret)s_file (%(error)s).")
-                                  % {"name": self.name, "secret": name,
-                                     "error": exc.strerror}) from None
-        value = os.environ.get(where)
-        if value is None:
+                                  % {"name": self.name, "secret": name, "error": exc}) from None
             raise ConfigError(_("Source “%(name)s”: the environment variable %(var)s is not set.")
-                              % {"name": self.name, "var": where})
-        return value
+                              % {"name": self.name, "var": where}) from None
 
     def mapping(self):
         """Everything read from the source: Person fields, then the rules' extra names."""
@@ -185,7 +183,7 @@ def _source(item, order):
     def fail(message, **values):
         raise ConfigError(_("Source “%(name)s”: ") % {"name": name} + message % values)
 
-    secret_keys = {f"{s}_{how}" for s in SECRETS for how in ("file", "env")}
+    secret_keys = ref_keys(SECRETS)
     for secret in SECRETS:
         if secret in item:
             fail(_("a %(secret)s is never written in the file: use %(secret)s_file or "
@@ -218,11 +216,7 @@ def _source(item, order):
         fail(_("page_size is a whole number from 1 to 100000."))
     options = {k: item[k] for k in KIND_KEYS[kind] if k in item}
     _check_kind(kind, options, fail)
-    secret_refs = {}
-    for secret in SECRETS:
-        for how in ("file", "env"):
-            if f"{secret}_{how}" in item:
-                secret_refs[secret] = (how, str(item[f"{secret}_{how}"]))
+    secret_refs = source_secret_refs(item, SECRETS)
     merged_fields = dict(defaults[0]) | fields
     return SourceConfig(
         name=name, kind=kind, order=order, establishment=str(item.get("establishment", "")),
