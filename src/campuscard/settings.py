@@ -164,6 +164,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Each asks only for the methods of its kind in CAMPUSCARD_SIGNON_FILE (docs/signon.md).
 SIGNON_BACKENDS = [
     "campuscard.accounts.signon.password.PasswordBackend",
+    "campuscard.accounts.signon.cas.CasBackend",
 ]
 AUTHENTICATION_BACKENDS = [
     "campuscard.accounts.throttle.LoginThrottleBackend",
@@ -188,6 +189,8 @@ AXES_USERNAME_CALLABLE = "campuscard.accounts.throttle.username_of"
 AXES_LOCKOUT_CALLABLE = "campuscard.accounts.throttle.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False  # throttle.forget_own_failures clears only that name and address
+# Masked in the attempts axes records: the address and user name (its defaults), a CAS ticket.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "ticket"]
 CAMPUSCARD_SESSION_MAX_AGE_MINUTES = env_int("CAMPUSCARD_SESSION_MAX_AGE_MINUTES", 600)
 CAMPUSCARD_SESSION_IDLE_MINUTES = env_int("CAMPUSCARD_SESSION_IDLE_MINUTES", 60)
 if CAMPUSCARD_SESSION_MAX_AGE_MINUTES < 1 or CAMPUSCARD_SESSION_IDLE_MINUTES < 1:
