@@ -318,6 +318,14 @@ OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)
 OUTBOX_LEASE_SECONDS = env_int("CAMPUSCARD_OUTBOX_LEASE_SECONDS", 120)
+# The jobs `campuscard worker` keeps one run of waiting in the queue: (task, how often).
+CAMPUSCARD_PERIODIC_TASKS = [
+    ("campuscard.cards.tasks.sweep_rights_ends", datetime.timedelta(hours=1)),
+    ("campuscard.core.tasks.prune_done_pushes", datetime.timedelta(days=1)),
+    ("campuscard.notifications.tasks.send_rights_end_reminders", datetime.timedelta(days=1)),
+    ("campuscard.people.tasks.sync_sources", datetime.timedelta(hours=1)),
+    ("campuscard.people.tasks.sync_sources_full", datetime.timedelta(days=1)),
+]
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected
 # errors (django.request, with their traceback) also with DEBUG off, which Django's own

@@ -1,17 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 
 from campuscard.cards.models import Card
-from campuscard.core.permissions import can_view_card, scope_of
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    if scope_of(request.user).is_staff_member:
-        return redirect("backoffice:cards")
-    return redirect("portal:home")
+from campuscard.core.permissions import can_view_card
 
 
 @login_required
