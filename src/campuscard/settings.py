@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.router",
+    "campuscard.demo",
 ]
 
 # Our two come first: every response gets its X-Request-ID, and a NUL character is refused
@@ -239,6 +240,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = HOME / "media"
 
 EMAIL_BACKEND = env("CAMPUSCARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes: one file a
+# mail. `campuscard demo` sends its mails there.
+EMAIL_FILE_PATH = env("CAMPUSCARD_EMAIL_FILE_PATH", str(HOME / "mail"))
 EMAIL_HOST = env("CAMPUSCARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CAMPUSCARD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("CAMPUSCARD_EMAIL_USER", "")
