@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.router",
+    "campuscard.demo",
 ]
 
 # Our two come first: every response gets its X-Request-ID, and a NUL character is refused
@@ -242,6 +243,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = HOME / "media"
 
 EMAIL_BACKEND = env("CAMPUSCARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes: one file a
+# mail. `campuscard demo` sends its mails there.
+EMAIL_FILE_PATH = env("CAMPUSCARD_EMAIL_FILE_PATH", str(HOME / "mail"))
 EMAIL_HOST = env("CAMPUSCARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CAMPUSCARD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("CAMPUSCARD_EMAIL_USER", "")
@@ -321,6 +325,14 @@ OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)
 OUTBOX_LEASE_SECONDS = env_int("CAMPUSCARD_OUTBOX_LEASE_SECONDS", 120)
+# The jobs `campuscard worker` keeps one run of waiting in the queue: (task, how often).
+CAMPUSCARD_PERIODIC_TASKS = [
+    ("campuscard.cards.tasks.sweep_rights_ends", datetime.timedelta(hours=1)),
+    ("campuscard.core.tasks.prune_done_pushes", datetime.timedelta(days=1)),
+    ("campuscard.notifications.tasks.send_rights_end_reminders", datetime.timedelta(days=1)),
+    ("campuscard.people.tasks.sync_sources", datetime.timedelta(hours=1)),
+    ("campuscard.people.tasks.sync_sources_full", datetime.timedelta(days=1)),
+]
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected
 # errors (django.request, with their traceback) also with DEBUG off, which Django's own

@@ -1,17 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from campuscard import views
 from campuscard.accounts import views as account_views
-from campuscard.core import views as core_views
+from campuscard.cards import views as card_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("signon/", include("campuscard.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("campuscard.portal.urls")),
-    path("cards/<id:card_id>/photo.jpg", core_views.card_photo, name="card_photo"),
+    path("cards/<id:card_id>/photo.jpg", card_views.card_photo, name="card_photo"),
     path("", include("campuscard.esc.urls")),
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),

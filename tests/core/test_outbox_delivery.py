@@ -23,18 +23,15 @@ from django_tasks_db.models import DBTaskResult
 
 from campuscard.cards import services
 from campuscard.cards.states import DisableReason, State
+from campuscard.cards.tasks import sweep_rights_ends
 from campuscard.core import outbox
 from campuscard.core.models import AuditEntry, OutboxItem
-from campuscard.core.tasks import (
-    prune_done_pushes,
-    send_rights_end_reminders,
-    sweep_rights_ends,
-    sync_sources,
-    sync_sources_full,
-)
+from campuscard.core.tasks import prune_done_pushes
 from campuscard.core.worker import Worker, schedule_periodic_jobs
+from campuscard.notifications.tasks import send_rights_end_reminders
 from campuscard.people import services as people_services
 from campuscard.people.models import Person
+from campuscard.people.tasks import sync_sources, sync_sources_full
 
 from ..conftest import actor, card_in_state, make_person
 from .helpers import reload, yesterday
@@ -358,3 +355,27 @@ def test_the_worker_runs_the_rights_sweep(student, other_student, manager_a):
     Worker(interval=0).run_once()
     assert reload(expired).state == State.CADUC
     assert DBTaskResult.objects.filter(task_path=sweep_rights_ends.module_path).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_queued_under_a_jobs_old_name_is_still_run(student, manager_a):
+    """The domain jobs left core/tasks.py: a run queued before the upgrade keeps its place."""
+    import importlib
+
+    from django.apps import apps
+
+    moved = importlib.import_module("campuscard.core.migrations.0004_jobs_moved_to_their_apps")
+    expired = card_in_state(student, State.ENABLED, manager_a)
+    Person.objects.filter(pk=student.pk).update(rights_end=yesterday())
+    queued = sweep_rights_ends.enqueue()
+    DBTaskResult.objects.filter(pk=queued.id).update(
+        task_path="campuscard.core.tasks.sweep_rights_ends")
+
+    moved.forwards(apps, None)
+    Worker(interval=0).run_once()
+
+    run = DBTaskResult.objects.get(pk=queued.id)
+    assert (run.task_path, run.status) == (sweep_rights_ends.module_path,
+                                           TaskResultStatus.SUCCESSFUL)
+    assert reload(expired).state == State.CADUC
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()

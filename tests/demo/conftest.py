@@ -3,7 +3,7 @@
 import pytest
 
 from campuscard.core import outbox
-from campuscard.core.demo import DemoAccessTarget
+from campuscard.demo.access import DemoAccessTarget
 
 
 @pytest.fixture(autouse=True)
@@ -13,8 +13,10 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
-    """Demo photos go to a throw-away folder."""
+    """Demo photos, its directory and its mails go to a throw-away folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.HOME = tmp_path / "home"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "home" / "mail")
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,9 @@ from PIL import Image
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
-from campuscard.core.demo import DEMO_PASSWORD, DemoAccessTarget, login_rows, seed_demo
 from campuscard.core.models import AuditEntry, OutboxItem
+from campuscard.demo.access import DemoAccessTarget
+from campuscard.demo.story import DEMO_PASSWORD, login_rows, seed_demo
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person, StaffRole
 

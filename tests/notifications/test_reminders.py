@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from campuscard.cards.states import State
 from campuscard.core.models import OutboxItem
-from campuscard.core.tasks import PERIODIC
-from campuscard.core.tasks import send_rights_end_reminders as reminder_task
+from campuscard.core.tasks import periodic_tasks
 from campuscard.notifications.services import send_rights_end_reminders
+from campuscard.notifications.tasks import send_rights_end_reminders as reminder_task
 from campuscard.people.models import Person
 
 from ..conftest import card_in_state, make_person
@@ -128,5 +128,5 @@ def test_the_cost_per_person_is_constant(est_a, students, manager_a):
 
 def test_the_worker_runs_the_reminders_daily(est_a, students, manager_a):
     holder("dana", est_a, students, manager_a, in_days(10))
-    assert (reminder_task, timedelta(days=1)) in PERIODIC
+    assert (reminder_task, timedelta(days=1)) in periodic_tasks()
     assert reminder_task.call() == 1

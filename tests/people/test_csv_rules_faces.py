@@ -254,7 +254,7 @@ def test_api_sync_one_person_in_scope(csv_setup, make_api_client, est_a, est_b):
 
 
 def test_the_worker_jobs_sync_the_sources(csv_setup, settings):
-    from campuscard.core.tasks import sync_sources, sync_sources_full
+    from campuscard.people.tasks import sync_sources, sync_sources_full
 
     csv_setup(["a1@univ-a.fr,Ana,Silva,a1@univ-a.fr,student,student,2026,\n"])
     assert sync_sources.call()["sis"]["created"] == 1

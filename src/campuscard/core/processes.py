@@ -6,6 +6,7 @@ so that a dead worker or web server never goes unnoticed.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,10 +27,24 @@ def child_env(**extra):
     return env
 
 
-def gunicorn_command(port, workers, host="127.0.0.1"):
+def gunicorn_command(port, workers, host="127.0.0.1", log_level=None):
     command = [sys.executable, "-m", "gunicorn", "campuscard.wsgi:application",
                "--workers", str(workers), "--bind", f"{host}:{port}"]
+    if log_level:
+        command += ["--log-level", log_level]
     return command + control_socket_options()
+
+
+def bind_error(host, port):
+    """Why a server could not listen on host:port right now (an OS message), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a connection of a previous run lingering in TIME_WAIT is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def control_socket_options():

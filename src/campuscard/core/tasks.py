@@ -1,43 +1,19 @@
-"""Background jobs, through Django's task API (django-tasks, database backend)."""
+"""Background jobs, through Django's task API (django-tasks, database backend).
+
+Each app keeps its jobs in its own tasks.py; the worker runs the periodic ones listed in
+settings.CAMPUSCARD_PERIODIC_TASKS. The outbox's own housekeeping lives here.
+"""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
 
 from campuscard.core.models import OutboxItem
 
 DONE_PUSH_RETENTION = timedelta(days=90)
-
-
-@task()
-def sweep_rights_ends():
-    from campuscard.cards.services import sweep_rights_ends as sweep
-
-    return sweep()
-
-
-@task()
-def send_rights_end_reminders():
-    from campuscard.notifications.services import send_rights_end_reminders as send
-
-    return send()
-
-
-@task()
-def sync_sources():
-    """Every source, incrementally where it can say what changed."""
-    from campuscard.people.sources.sync import run_scheduled
-
-    return run_scheduled(full=False)
-
-
-@task()
-def sync_sources_full():
-    """Every source read whole: also finds the people who left one."""
-    from campuscard.people.sources.sync import run_scheduled
-
-    return run_scheduled(full=True)
 
 
 @task()
@@ -48,11 +24,7 @@ def prune_done_pushes():
     return deleted
 
 
-# (task, how often): the worker keeps one run of each waiting in the queue.
-PERIODIC = [
-    (sweep_rights_ends, timedelta(hours=1)),
-    (prune_done_pushes, timedelta(days=1)),
-    (send_rights_end_reminders, timedelta(days=1)),
-    (sync_sources, timedelta(hours=1)),
-    (sync_sources_full, timedelta(days=1)),
-]
+def periodic_tasks():
+    """(task, how often) for each job of CAMPUSCARD_PERIODIC_TASKS: the worker keeps one run of
+    each waiting in the queue."""
+    return [(import_string(path), every) for path, every in settings.CAMPUSCARD_PERIODIC_TASKS]

@@ -18,7 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 from django_tasks_db.models import DBTaskResult
 
 from campuscard.core import outbox
-from campuscard.core.tasks import PERIODIC
+from campuscard.core.tasks import periodic_tasks
 
 logger = logging.getLogger("campuscard.worker")
 
@@ -66,7 +66,7 @@ class Worker:
 def schedule_periodic_jobs():
     """Keep one waiting run of each periodic job; a fresh install runs them at once."""
     now = timezone.now()
-    for job, every in PERIODIC:
+    for job, every in periodic_tasks():
         waiting = DBTaskResult.objects.filter(
             task_path=job.module_path, status=TaskResultStatus.READY
         )

@@ -80,7 +80,7 @@ class Person(models.Model):
     )
     rights_end = models.DateField(_("end of rights"), null=True, blank=True)
     # Filled by the person sources (people/sources/); empty when a person is entered by hand.
-    # The database defaults serve the raw writers (COPY in core/bulk.py and core/seeding.py).
+    # The database defaults serve the raw writers (COPY in core/bulk.py and demo/seeding.py).
     display_name = models.CharField(_("display name"), max_length=255, **EMPTY)
     student_id = models.CharField(_("student number"), max_length=64, **EMPTY)
     employee_id = models.CharField(_("employee number"), max_length=64, **EMPTY)

@@ -2,7 +2,7 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campuscard.core import seeding
+from campuscard.demo import seeding
 
 
 class Command(BaseCommand):

@@ -1,18 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 
 from campuscard.cards.models import Card
 from campuscard.cards.permissions import can_view_card
-from campuscard.people.permissions import scope_of
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    if scope_of(request.user).is_staff_member:
-        return redirect("backoffice:cards")
-    return redirect("portal:home")
 
 
 @login_required

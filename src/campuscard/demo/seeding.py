@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import PENDING_STATES, RENEWABLE_STATES, State
-from campuscard.core.demo import ESTABLISHMENTS, POPULATIONS, ascii_slug
+from campuscard.demo.story import ESTABLISHMENTS, POPULATIONS, ascii_slug
 from campuscard.esc.escn import generate_escn
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person, Population
@@ -93,7 +93,7 @@ def ensure_establishments(count):
     found = []
     for index in range(count):
         if index < len(ESTABLISHMENTS):
-            data = {k: v for k, v in ESTABLISHMENTS[index].items() if k != "domain"}
+            data = dict(ESTABLISHMENTS[index])
         else:
             data = {"code": f"load-{index}", "name": f"Établissement de charge {index}",
                     "pic": f"{900000000 + index:09d}", "escn_prefix": f"{index % 1000:03d}"}

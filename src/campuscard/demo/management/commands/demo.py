@@ -1,0 +1,41 @@
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.test.utils import override_settings
+from django.utils.translation import gettext as _
+
+from campuscard.core import processes
+from campuscard.demo import serving, story
+
+
+class Command(BaseCommand):
+    help = _("Try CampusCard: create the database and demo data in CAMPUSCARD_HOME if needed "
+             "(two establishments, about 60 people from a CSV directory, cards in every state, "
+             "demo logins), then serve the web application and the worker on 127.0.0.1 until "
+             "Ctrl+C.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help=_("Port (default 8000)."))
+        parser.add_argument("--no-serve", action="store_true",
+                            help=_("Only create the database and the demo data."))
+
+    def handle(self, *, port, no_serve, **options):
+        problem = "" if no_serve else serving.port_problem(port)
+        if problem:
+            raise CommandError(problem)
+        call_command("migrate", interactive=False, verbosity=0)
+        with override_settings(**serving.own_settings(port)):
+            if story.seed_demo():
+                self.stdout.write(_("Demo data created in %(home)s.") % {"home": settings.HOME})
+            else:
+                story.point_qr_codes_here()
+                self.stdout.write(_("Demo data found in %(home)s: reusing it.")
+                                  % {"home": settings.HOME})
+        if no_serve:
+            return
+        self.stdout.write(serving.banner(port))
+        connections.close_all()
+        sys.exit(processes.run_together(serving.commands(port), serving.child_environment(port)))
