@@ -4,6 +4,8 @@ from importlib import import_module
 
 MODULES = {
     "password": "campuscard.accounts.signon.password",
+    "saml": "campuscard.accounts.signon.saml",
+    "header": "campuscard.accounts.signon.header",
 }
 
 
