@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from saml2 import BINDING_HTTP_REDIRECT
 
 from campuscard.accounts.signon import config as signon_config
 from campuscard.accounts.signon.saml.backend import SamlBackend, attributes_of
@@ -226,7 +227,16 @@ def test_a_valid_answer_logs_in_the_eppn_with_the_attributes_and_links_the_perso
     assert client.session["campuscard_signon_method"] == "univ-a"
 
 
-@pytest.mark.parametrize("forgery", ["unsigned", "tampered", "other key", "unsolicited"])
+def test_an_assertion_encrypted_for_our_certificate_is_read_with_our_key(client, idp):
+    request, relay_state = start_login(client, idp)
+    _, xml, _ = authn_response(idp, request, ALICE, "t-1", relay_state, encrypt_assertion=True)
+    assert "EncryptedAssertion" in xml and "alice@univ-a.example.org" not in xml
+    assert post_to_acs(client, xml).status_code == 302
+    assert get_user_model().objects.get().get_username() == "alice@univ-a.example.org"
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "tampered", "other key", "unsolicited",
+                                     "encrypted for another key"])
 def test_a_forged_answer_is_refused_and_creates_nothing(client, tmp_path, idp, idp_keys,
                                                         forgery, sign_ons):
     request, relay_state = start_login(client, idp)
@@ -242,6 +252,10 @@ def test_a_forged_answer_is_refused_and_creates_nothing(client, tmp_path, idp, i
         impostor = idp_server(IDP_URL, *write_key_pair(tmp_path, "impostor"),
                               {"file": str(sp_metadata)})
         _, xml, _ = authn_response(impostor, request, ALICE, "t-1", relay_state)
+    elif forgery == "encrypted for another key":
+        _, other_cert = write_key_pair(tmp_path, "other")
+        _, xml, _ = authn_response(idp, request, ALICE, "t-1", relay_state, encrypt_assertion=True,
+                                   encrypt_cert_assertion=Path(other_cert).read_text())
     else:
         request.id = "id-of-a-request-we-never-made"
         _, xml, _ = authn_response(idp, request, ALICE, "t-1", relay_state)
@@ -368,3 +382,31 @@ def test_saml_login_and_single_logout_in_chromium(live_server, running_idp, brow
     # The IdP session is over: logging in again asks for the password.
     log_in_at_the_idp()
     assert len(sign_ons) == 2
+
+
+def test_logout_without_the_saml_session_still_logs_out_here(client, idp):
+    request, relay_state = start_login(client, idp)
+    _, xml, _ = authn_response(idp, request, ALICE, "t-1", relay_state)
+    post_to_acs(client, xml)
+    client.cookies.pop("saml_session")
+    answer = client.post("/logout/", follow=True)
+    assert answer.redirect_chain[0] == ("/signon/saml/logout/", 302)
+    assert answer.request["PATH_INFO"] == "/login/"
+    assert "perhaps not of your establishment" in answer.content.decode()
+    assert not logged_in(client)
+
+
+def test_logout_sends_a_signed_logout_request_to_the_idp(client, idp):
+    request, relay_state = start_login(client, idp)
+    _, xml, _ = authn_response(idp, request, ALICE, "t-1", relay_state)
+    post_to_acs(client, xml)
+    answer = client.post("/logout/", follow=True)
+    assert not logged_in(client)
+    url = answer.context["url"]  # the page that goes on to the IdP by itself
+    assert url.startswith(f"{IDP_URL}/slo/redirect?SAMLRequest=")
+    assert f'content="0;url={url.replace("&", "&amp;")}"' in answer.content.decode()
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    logout_request = idp.parse_logout_request(
+        query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
+        sigalg=query["SigAlg"], signature=query["Signature"]).message  # raises if not signed
+    assert logout_request.name_id.text == "t-1"

@@ -72,6 +72,11 @@ class AssertionConsumerServiceView(_TranslatedFailures, saml_views.AssertionCons
             return error_response(request, 400)
         return super().post(request)
 
+    def custom_validation(self, response):
+        # Raises (here, where djangosaml2 catches it) when no assertion could be read, e.g.
+        # one encrypted for another key; djangosaml2 asks for it later, uncaught.
+        response.session_info()
+
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
         logger.warning("SAML answer refused: %r", exception)
         if isinstance(exception, StatusAuthnFailed | StatusRequestDenied):
