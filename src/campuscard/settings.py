@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "djangosaml2",
     "campuscard.core",
     "campuscard.accounts",
     "campuscard.institutions",
@@ -102,6 +103,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # SAML's own session (request.saml_session): its cookie comes back on the identity
+    # provider's cross-site POST to the ACS, where the session cookie does not.
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +170,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SIGNON_BACKENDS = [
     "campuscard.accounts.signon.password.PasswordBackend",
     "campuscard.accounts.signon.cas.CasBackend",
+    "campuscard.accounts.signon.saml.backend.SamlBackend",
+    "campuscard.accounts.signon.header.HeaderBackend",
 ]
 AUTHENTICATION_BACKENDS = [
     "campuscard.accounts.throttle.LoginThrottleBackend",
@@ -190,14 +196,28 @@ AXES_USERNAME_CALLABLE = "campuscard.accounts.throttle.username_of"
 AXES_LOCKOUT_CALLABLE = "campuscard.accounts.throttle.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False  # throttle.forget_own_failures clears only that name and address
-# Masked in the attempts axes records: the address and user name (its defaults), a CAS ticket.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "ticket"]
+# Masked in the attempts axes records: the address and user name (its defaults), a CAS ticket,
+# a SAML answer.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "ticket", "SAMLResponse"]
 CAMPUSCARD_SESSION_MAX_AGE_MINUTES = env_int("CAMPUSCARD_SESSION_MAX_AGE_MINUTES", 600)
 CAMPUSCARD_SESSION_IDLE_MINUTES = env_int("CAMPUSCARD_SESSION_IDLE_MINUTES", 60)
 if CAMPUSCARD_SESSION_MAX_AGE_MINUTES < 1 or CAMPUSCARD_SESSION_IDLE_MINUTES < 1:
     raise ImproperlyConfigured(
         "CAMPUSCARD_SESSION_MAX_AGE_MINUTES and CAMPUSCARD_SESSION_IDLE_MINUTES must be at least 1")
 SESSION_COOKIE_AGE = CAMPUSCARD_SESSION_MAX_AGE_MINUTES * 60
+
+# --- SAML 2 (accounts/signon/saml, docs/signon.md) ----------------------------------------------
+# One service provider for the instance, whatever the number of SAML methods (identity providers)
+# in the sign-on file: its entity id, and its key and certificate as files (never in the database).
+CAMPUSCARD_SAML_SP_ENTITY_ID = env("CAMPUSCARD_SAML_SP_ENTITY_ID", "")
+CAMPUSCARD_SAML_SP_KEY_FILE = env("CAMPUSCARD_SAML_SP_KEY_FILE", "")
+CAMPUSCARD_SAML_SP_CERT_FILE = env("CAMPUSCARD_SAML_SP_CERT_FILE", "")
+SAML_CONFIG_LOADER = "campuscard.accounts.signon.saml.sp.sp_config"
+SAML_CREATE_UNKNOWN_USER = False  # accounts are made by signon.users.sign_on_user only
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = SAML_DEFAULT_BINDING
+# Browsers refuse SameSite=None without Secure: over plain HTTP (development) Lax it is.
+SAML_SESSION_COOKIE_SAMESITE = "None" if env_bool("CAMPUSCARD_HTTPS", False) else "Lax"
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------
 # Pages keep to it: no inline script or style anywhere (static files and classes only). Images

@@ -5,6 +5,8 @@ from importlib import import_module
 MODULES = {
     "password": "campuscard.accounts.signon.password",
     "cas": "campuscard.accounts.signon.cas",
+    "saml": "campuscard.accounts.signon.saml",
+    "header": "campuscard.accounts.signon.header",
 }
 
 
