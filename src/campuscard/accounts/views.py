@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from campuscard.accounts import signon_services
@@ -28,6 +29,8 @@ def logout_view(request):
         return redirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
     if not handover.ends_local_session:
         logout(request)
+    if url_has_allowed_host_and_scheme(handover.url, allowed_hosts={request.get_host()}):
+        return redirect(handover.url)
     # A page that goes on, not a redirect: browsers hold a form's redirect to another origin
     # to the page's CSP form-action ('self'), and the SSO is another origin.
     return render(request, "registration/sso_logout.html", {"sso_logout_url": handover.url})
