@@ -4,7 +4,8 @@ also ends the SSO session where the protocol allows it."""
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from campuscard.accounts import signon_services
@@ -19,11 +20,16 @@ class LoginView(auth_views.LoginView):
 
 
 @require_POST
+@never_cache
 def logout_view(request):
     method_name = request.session.get(METHOD_KEY, "")
     kept = request.session.get(KEPT_KEY, {})
     handover = signon_services.sso_logout(request, method_name, kept)
-    if handover is not None and handover.ends_local_session:
-        return redirect(handover.url)
-    logout(request)
-    return redirect(handover.url if handover else resolve_url(settings.LOGOUT_REDIRECT_URL))
+    if handover is None:
+        logout(request)
+        return redirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+    if not handover.ends_local_session:
+        logout(request)
+    # Not a redirect: browsers apply the form's CSP (form-action 'self') to where a redirect
+    # answering it goes, and block the SSO's address. A page moves on there instead.
+    return render(request, "registration/sso_logout.html", {"handover_url": handover.url})
