@@ -164,6 +164,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Each asks only for the methods of its kind in CAMPUSCARD_SIGNON_FILE (docs/signon.md).
 SIGNON_BACKENDS = [
     "campuscard.accounts.signon.password.PasswordBackend",
+    "campuscard.accounts.signon.oidc.backend.OIDCBackend",
 ]
 AUTHENTICATION_BACKENDS = [
     "campuscard.accounts.throttle.LoginThrottleBackend",

@@ -4,6 +4,7 @@ from importlib import import_module
 
 MODULES = {
     "password": "campuscard.accounts.signon.password",
+    "oidc": "campuscard.accounts.signon.oidc",
 }
 
 
