@@ -172,6 +172,7 @@ SIGNON_BACKENDS = [
     "campuscard.accounts.signon.cas.CasBackend",
     "campuscard.accounts.signon.saml.backend.SamlBackend",
     "campuscard.accounts.signon.header.HeaderBackend",
+    "campuscard.accounts.signon.oidc.backend.OIDCBackend",
 ]
 AUTHENTICATION_BACKENDS = [
     "campuscard.accounts.throttle.LoginThrottleBackend",

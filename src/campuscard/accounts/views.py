@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from campuscard.accounts import signon_services
@@ -20,6 +21,7 @@ class LoginView(auth_views.LoginView):
 
 
 @require_POST
+@never_cache
 def logout_view(request):
     method_name = request.session.get(METHOD_KEY, "")
     kept = request.session.get(KEPT_KEY, {})

@@ -7,6 +7,7 @@ MODULES = {
     "cas": "campuscard.accounts.signon.cas",
     "saml": "campuscard.accounts.signon.saml",
     "header": "campuscard.accounts.signon.header",
+    "oidc": "campuscard.accounts.signon.oidc",
 }
 
 
