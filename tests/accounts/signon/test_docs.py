@@ -8,6 +8,8 @@ import pytest
 from campuscard.accounts.signon import config as signon_config
 from campuscard.accounts.signon.kinds import known_kinds
 
+from .saml_idp import write_key_pair
+
 DOC = Path(__file__).resolve().parents[3] / "docs" / "signon.md"
 EXAMPLES = re.findall(r"```toml\n(.*?)```", DOC.read_text(), re.DOTALL)
 
@@ -18,5 +20,8 @@ def test_the_doc_has_an_example_per_kind():
 
 
 @pytest.mark.parametrize("text", EXAMPLES, ids=[f"example-{i}" for i in range(len(EXAMPLES))])
-def test_each_example_parses(text):
+def test_each_example_parses(text, settings, tmp_path):
+    # a SAML method needs the instance's service provider key pair, a setting
+    settings.CAMPUSCARD_SAML_SP_KEY_FILE, settings.CAMPUSCARD_SAML_SP_CERT_FILE = \
+        write_key_pair(tmp_path, "sp")
     assert signon_config.parse(text).methods
