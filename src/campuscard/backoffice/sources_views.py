@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks_db.models import DBTaskResult
 
 from campuscard.backoffice.views import SAFE_METHODS, card_view, only, staff_only
 from campuscard.core.actors import Actor
@@ -25,6 +26,7 @@ from campuscard.people.permissions import scope_of
 from campuscard.people.sources import config as source_config
 from campuscard.people.sources.fields import SYNCED_FIELDS
 from campuscard.people.sources.sync import run, sync_person
+from campuscard.people.tasks import sync_source
 
 TEST_TIMEOUT = 20
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -49,8 +51,10 @@ def source_list(request):
     config, error = _config_or_error()
     states = {s.source: s for s in SourceState.objects.filter(
         source__in=[s.name for s in config.sources])}
-    rows = [{"config": source, "state": states.get(source.name),
-             "mapping": sorted(source.mapping().items())} for source in config.sources]
+    waiting = set(waiting_source_syncs())
+    rows = [{"config": source, "state": states.get(source.name), "sync_waiting":
+             source.name in waiting, "mapping": sorted(source.mapping().items())}
+            for source in config.sources]
     return render(request, "backoffice/sources.html", {
         "rows": rows, "error": error, "rules": config.rules, "role_rules": config.roles,
         "sync": config.sync, "path": config.path,
@@ -135,6 +139,32 @@ def uploadable_sources(user):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"))
+
+
+@staff_only
+@only("POST")
+def sync_source_now(request, name):
+    """Queue a sync of one source for the worker; the page says it is queued, not done."""
+    _require_admin(request.user)
+    config, error = _config_or_error()
+    if error or name not in {s.name for s in config.sources}:
+        raise Http404
+    if name in waiting_source_syncs():
+        messages.info(request, _("A sync of “%(name)s” is already waiting for the worker.")
+                      % {"name": name})
+    else:
+        sync_source.enqueue(name, request.user.pk)
+        messages.success(request, _("Sync of “%(name)s” queued: the worker runs it in a moment. "
+                                    "Reload this page to see its result under “Last sync”.")
+                         % {"name": name})
+    return redirect("backoffice:sources")
+
+
+def waiting_source_syncs():
+    """The sources whose sync asked from this page is queued or running."""
+    return [row["args_kwargs"]["args"][0] for row in DBTaskResult.objects.filter(
+        task_path=sync_source.module_path, status__in=["READY", "RUNNING"]).values(
+        "args_kwargs") if row["args_kwargs"].get("args")]
 
 
 @staff_only

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sources/", sources_views.source_list, name="sources"),
     path("sources/test/", sources_views.test_person, name="sources_test"),
     path("sources/<slug:name>/upload/", sources_views.upload_csv, name="sources_upload"),
+    path("sources/<slug:name>/sync/", sources_views.sync_source_now, name="sources_sync"),
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
 ]
