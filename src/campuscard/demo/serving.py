@@ -120,8 +120,9 @@ def banner(port):
 def people_lines():
     source = sources_file()
     if source and Path(source) == directory.sources_path():
-        return [_("People come from %(csv)s: edit a line, then press \"Sync this person from the "
-                  "sources\" on their card's page (as manager-rouen or admin).")
+        return [_("People come from %(csv)s: edit a line, then press \"Sync this source now\" "
+                  "on /manage/sources/ (as admin), or \"Sync this person from the sources\" on "
+                  "their card's page (as manager-rouen).")
                 % {"csv": directory.directory_path()}]
     if source:
         return [_("People come from the sources of %(file)s (CAMPUSCARD_SOURCES_FILE).")
