@@ -19,7 +19,7 @@ from campuscard.people.models import Person
 
 from .saml_idp import authn_response, idp_server, signed_metadata, write_key_pair
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.saml]
 
 IDP_URL = "http://idp.univ-a.test"  # never contacted: its messages are made in this process
 IDP_ENTITY = f"{IDP_URL}/metadata"
