@@ -109,6 +109,18 @@ def test_request_check_track_and_declare_lost(live_server, new_page, tmp_path, s
     oppositions = OutboxItem.objects.filter(object_id=str(card.pk), operation="card.disabled")
     assert sorted(oppositions.values_list("target", flat=True)) == mirrors[::-1]
 
+    # The page tells the truth: each system is "being told" until its push is delivered, then
+    # the panel updates itself, without a reload, to "told on …".
+    panel = page.locator("section.hearings")
+    for name in mirrors:
+        expect(panel.locator("li", has_text=name)).to_contain_text("being told")
+    expect(panel).not_to_contain_text("Every system has been told")
+    expect(page.get_by_role("button", name="I got my card")).to_have_count(0)
+    while outbox.drain():  # one push an object a round: the earlier ones go first
+        pass
+    expect(panel.locator("li", has_text="crous")).to_contain_text("told on", timeout=10_000)
+    expect(page.locator("section.hearings")).to_contain_text("Every system has been told")
+
 
 def bad_files(tmp_path):
     svg = tmp_path / "svg.jpg"

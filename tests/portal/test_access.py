@@ -23,10 +23,12 @@ OWN_URLS = ["/me/", "/me/consents/", "/me/data/", "/me/data/download/", "/me/req
 ACTING_DATA = {"block": {"reason": DisableReason.LOST}, "renew": {"reason": "lost"}}
 # These only take POST: a GET is refused (405) before any card is even looked up.
 POST_ONLY = {"enable", "cancel", "received"}
+# And this one only GET (the "who has been told" panel): a POST is refused the same way.
+GET_ONLY = {"told"}
 
 
 def test_every_card_url_is_covered():
-    assert set(CARD_URLS) == {"card", "block", "enable", "cancel", "received", "renew"}
+    assert set(CARD_URLS) == {"card", "block", "enable", "cancel", "received", "renew", "told"}
     assert len(portal_urls.urlpatterns) == len(CARD_URLS) + len(OWN_URLS)
 
 
@@ -50,7 +52,8 @@ def test_another_students_card_urls_answer_404_and_change_nothing(
     client = login(other_student.user)
     url = f"/me/cards/{card.pk}/{'' if name == 'card' else name + '/'}"
     assert client.get(url).status_code == (405 if name in POST_ONLY else 404)
-    assert client.post(url, ACTING_DATA.get(name, {})).status_code == 404
+    assert client.post(url, ACTING_DATA.get(name, {})).status_code == (
+        405 if name in GET_ONLY else 404)
     assert snapshot(card) == before
 
 

@@ -214,6 +214,9 @@ def check_delivery(card, roles):
         raise NotAllowed(_("You are not allowed to do this on this card."))
     if card.state not in DELIVERABLE_STATES:
         raise IllegalTransition(_("Only a card that has been printed can be handed over."))
+    if card.state == State.DISABLED and not set(roles) - {Role.HOLDER}:
+        raise IllegalTransition(_("A blocked card cannot be confirmed as received; enable it "
+                                  "again first."))
     if card.delivered_at:
         raise IllegalTransition(_("This card has already been delivered."))
 

@@ -34,6 +34,7 @@ class Target:
     """Subclass per external system: say which events it wants and how to deliver one."""
 
     name = ""
+    label = ""  # what people read for it (translated); the name when empty
     events = frozenset()
 
     def wants(self, event, payload):

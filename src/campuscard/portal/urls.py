@@ -9,6 +9,7 @@ urlpatterns = [
     path("request/", request_views.request_card, name="request"),
     path("cards/<id:card_id>/", views.card_detail, name="card"),
     path("cards/<id:card_id>/block/", views.block_card, name="block"),
+    path("cards/<id:card_id>/told/", views.card_hearings, name="told"),
     path("cards/<id:card_id>/enable/", views.enable_card, name="enable"),
     path("cards/<id:card_id>/cancel/", views.cancel_request, name="cancel"),
     path("cards/<id:card_id>/received/", views.confirm_received, name="received"),

@@ -10,11 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
-from campuscard.cards.states import IllegalTransition
+from campuscard.cards.propagation import all_told, hearings
+from campuscard.cards.states import IllegalTransition, State
 from campuscard.core.actors import Actor
 from campuscard.people import services as people_services
 from campuscard.portal import my_data, renewal
@@ -43,7 +44,16 @@ def _own_card(request, card_id):
 
 
 def _card_context(card):
-    return {"card": card, "steps": tracking_steps(card), "actions": holder_actions(card)}
+    return {"card": card, "steps": tracking_steps(card), "actions": holder_actions(card),
+            **_hearing_context(card)}
+
+
+def _hearing_context(card):
+    """Who is being told of the card's last change: shown while the card is blocked, and
+    after any change until every system has heard of it."""
+    found = hearings(card)
+    shown = bool(found) and (card.state == State.DISABLED or not all_told(found))
+    return {"hearings": found if shown else [], "all_told": all_told(found)}
 
 
 @login_required
@@ -65,6 +75,14 @@ def card_detail(request, card_id):
 
 
 @login_required
+@require_GET
+def card_hearings(request, card_id):
+    """The "who has been told" panel alone, for the page to refresh as the pushes arrive."""
+    card = _own_card(request, card_id)
+    return render(request, "portal/_hearings.html", _hearing_context(card) | {"card": card})
+
+
+@login_required
 def block_card(request, card_id):
     """Second click of “lost / stolen / broken”: confirm, and the card is blocked at once."""
     card = _own_card(request, card_id)
@@ -72,7 +90,8 @@ def block_card(request, card_id):
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
         if _act(request, lambda: card_services.disable(card, Actor.from_request(request), reason)):
-            messages.success(request, _("Your card is blocked. Every service has been told."))
+            messages.success(request, _("Your card is blocked. Below, each system that must "
+                                        "know it, and whether it has been told yet."))
             return redirect("portal:card", card_id=card.pk)
     return render(request, "portal/block.html", {"card": card, "form": form})
 

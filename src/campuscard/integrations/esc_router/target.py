@@ -8,6 +8,7 @@ delivery time, and nothing is sent that the router already has from us.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campuscard.cards.states import PUSHED_EVENTS
 from campuscard.core.outbox import PermanentError, Target, TransientError
@@ -27,6 +28,7 @@ ESC_WITHDRAWN = "person.esc_withdrawn"
 
 class EscRouterTarget(Target):
     name = services.TARGET
+    label = gettext_lazy("European Student Card router")
     events = PUSHED_EVENTS | {PERSON_UPDATED, CONSENT_CHANGED, ESC_WITHDRAWN,
                               services.PUSH_AGAIN}
 

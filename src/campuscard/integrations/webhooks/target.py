@@ -12,6 +12,7 @@ import json
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.states import PUSHED_EVENTS
 from campuscard.core.outbox import PermanentError, Target, TransientError
@@ -22,6 +23,7 @@ RETRYABLE = {408, 425, 429}
 
 class WebhookTarget(Target):
     name = "webhooks"
+    label = _("Connected services (webhooks)")
     events = EVENTS
 
     def __init__(self):

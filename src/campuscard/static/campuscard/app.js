@@ -2,7 +2,9 @@
    allows no inline script or style attribute in the templates.
    - <select data-submit-on-change>: sends its form when the choice changes.
    - <input type=checkbox data-select-all="NAME">: ticks or clears every NAME box of its form.
-   - data-aspect-ratio="W / H": the element's aspect ratio (sizes that come from the data). */
+   - data-aspect-ratio="W / H": the element's aspect ratio (sizes that come from the data).
+   - data-refresh-url="URL": the element is replaced by what URL answers, every few seconds,
+     until the answer no longer carries data-refresh-url (e.g. every system has been told). */
 (function () {
   "use strict";
 
@@ -21,4 +23,22 @@
   document.querySelectorAll("[data-aspect-ratio]").forEach(function (element) {
     element.style.aspectRatio = element.dataset.aspectRatio;
   });
+
+  var REFRESH_MS = 3000;
+  function refreshLater(element) {
+    window.setTimeout(function () {
+      fetch(element.dataset.refreshUrl, {credentials: "same-origin"})
+        .then(function (answer) { return answer.ok ? answer.text() : Promise.reject(answer); })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html.trim();
+          var fresh = holder.firstElementChild;
+          if (!fresh) return;
+          element.replaceWith(fresh);
+          if (fresh.dataset.refreshUrl) refreshLater(fresh);
+        })
+        .catch(function () { refreshLater(element); });
+    }, REFRESH_MS);
+  }
+  document.querySelectorAll("[data-refresh-url]").forEach(refreshLater);
 })();
