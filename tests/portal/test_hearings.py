@@ -58,7 +58,7 @@ def test_the_block_page_says_each_system_is_being_told_not_that_all_were(
     assert "Every service has been told" not in page
     assert "Every system has been told" not in page
     assert "Door access control" in page and "being told" in page
-    assert 'data-refresh-url="/me/cards/%d/told/"' % card.pk in page
+    assert f'data-refresh-url="/me/cards/{card.pk}/told/"' in page
 
 
 def test_a_delivered_push_reads_told_with_its_time_and_the_panel_stops_refreshing(
