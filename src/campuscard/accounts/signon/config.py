@@ -4,17 +4,15 @@ Without a file there is one method: local passwords, for every establishment. Se
 secret, a key's password) are named by `<secret>_file` or `<secret>_env`, never written here.
 """
 
-import os
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campuscard.accounts.signon.kinds import kind_module, known_kinds
+from campuscard.core.configfile import CachedFile
 from campuscard.core.secrets import SecretUnavailable, read_secret, ref_keys, secret_refs
 
 COMMON_KEYS = {"name", "kind", "label", "establishments", "username_attribute",
@@ -80,31 +78,29 @@ class Config:
 
 
 DEFAULT = Config((Method("password", "password", {}),))
-_cache = {}
 
 
 def load(path=None):
     path = path if path is not None else settings.CAMPUSCARD_SIGNON_FILE
     if not path:
         return DEFAULT
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        raise ConfigError(_("Cannot read the sign-on file %(path)s (%(error)s).")
-                          % {"path": path, "error": exc.strerror}) from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = parse(Path(path).read_text(encoding="utf-8"), str(path))
-    return _cache[key]
+    return _file.load(path)
 
 
 def parse(text, path=""):
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("The sign-on file is not valid TOML: %(error)s.")
-                          % {"error": exc}) from None
+    return _file.parse_text(text, path)
+
+
+def _unreadable(path, reason):
+    return ConfigError(_("Cannot read the sign-on file %(path)s (%(error)s).")
+                       % {"path": path, "error": reason})
+
+
+def _invalid(error):
+    return ConfigError(_("The sign-on file is not valid TOML: %(error)s.") % {"error": error})
+
+
+def _parse(data, path):
     unknown = set(data) - {"signon"}
     if unknown:
         raise ConfigError(_("Unknown tables in the sign-on file: %(keys)s.")
@@ -182,3 +178,6 @@ def _attributes(value, fail):
     if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
         fail(_("[signon.attributes] maps names in the role rules to attribute names."))
     return dict(value)
+
+
+_file = CachedFile(_parse, _unreadable, _invalid)

@@ -6,16 +6,14 @@ Secrets never sit in the file: a source names them with `<secret>_file` (a path)
 
 import hashlib
 import json
-import os
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from campuscard.core.configfile import CachedFile
 from campuscard.core.secrets import SecretUnavailable, read_secret, ref_keys
 from campuscard.core.secrets import secret_refs as source_secret_refs
 from campuscard.people.roles import parse_role_rules
@@ -107,7 +105,6 @@ class Config:
 
 
 EMPTY = Config([], (), dict(SYNC_DEFAULTS), "")
-_cache = {}
 
 
 def load(path=None):
@@ -115,24 +112,23 @@ def load(path=None):
     path = path or settings.CAMPUSCARD_SOURCES_FILE
     if not path:
         return EMPTY
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        raise ConfigError(_("Cannot read the sources file %(path)s (%(error)s).")
-                          % {"path": path, "error": exc.strerror}) from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = parse(Path(path).read_text(encoding="utf-8"), str(path))
-    return _cache[key]
+    return _file.load(path)
 
 
 def parse(text, path=""):
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("The sources file is not valid TOML: %(error)s.")
-                          % {"error": exc}) from None
+    return _file.parse_text(text, path)
+
+
+def _unreadable(path, reason):
+    return ConfigError(_("Cannot read the sources file %(path)s (%(error)s).")
+                       % {"path": path, "error": reason})
+
+
+def _invalid(error):
+    return ConfigError(_("The sources file is not valid TOML: %(error)s.") % {"error": error})
+
+
+def _parse(data, path):
     unknown = set(data) - {"source", "rule", "role", "sync"}
     if unknown:
         raise ConfigError(_("Unknown tables in the sources file: %(keys)s.")
@@ -249,3 +245,6 @@ def _check_kind(kind, options, fail):
             fail(_("updated_column must be a plain column name."))
         if not re.match(r"^(postgres|postgresql|mysql|mariadb)://", options["url"]):
             fail(_("url starts with postgresql:// or mysql:// (MariaDB)."))
+
+
+_file = CachedFile(_parse, _unreadable, _invalid)
