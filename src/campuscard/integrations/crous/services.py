@@ -403,15 +403,23 @@ def smartcard_json(record):
 
 
 def opposition_reason(card):
-    """DP lost, DV stolen, CD out of order; HS for anything else (replaced, destroyed,
-    expired, other)."""
-    if card.state == State.DISABLED:
-        return OPPOSITION_REASONS.get(card.disable_reason, OTHER_REASON)
-    return OTHER_REASON
+    """Why the card stopped: DP lost, DV stolen, CD out of order (a card destroyed or expired
+    after that keeps its reason); HS for anything else (replaced, other, destroyed, expired)."""
+    return OPPOSITION_REASONS.get(card.disable_reason, OTHER_REASON)
 
 
-def register_smartcard(client, card, record, account):
-    """After an enable: register the smartcard (404) or revalidate it."""
+def smartcard_valid_since_enabled(card, record):
+    """Registered or revalidated since the card was last enabled, and not opposed since."""
+    last = max(filter(None, (record.registered_at, record.revalidated_at)), default=None)
+    return (last is not None and not record.opposed
+            and (card.enabled_at is None or last >= card.enabled_at))
+
+
+def register_smartcard(client, card, record, account, *, force=False):
+    """After an enable: register the smartcard (404) or revalidate it, unless that was done
+    since the card was enabled."""
+    if not force and smartcard_valid_since_enabled(card, record):
+        return
     person = card.person
     try:
         client.get_smartcard(account.identifier, record.id_zdc)
@@ -462,6 +470,14 @@ def _card(card_id):
             .filter(pk=card_id).first())
 
 
+def number_card_by_id(card_id):
+    """A card was encoded: its smartcard record is numbered now (for the encoding station);
+    nothing is sent."""
+    card = _card(card_id)
+    if card is not None and crous_settings_of(card.establishment) is not None:
+        smartcard_for(card)
+
+
 def sync_card_by_id(card_id, *, force=False):
     card = _card(card_id)
     if card is None:
@@ -472,11 +488,9 @@ def sync_card_by_id(card_id, *, force=False):
 
 
 def sync_card(card, crous_settings, *, force=False):
-    """Make CROUS hold the card's current truth."""
+    """Make CROUS hold the card's current truth; `force` writes even what did not change."""
     person = card.person
-    if card.state == State.ENCODED:
-        smartcard_for(card)  # numbered now, for the encoding station; nothing is sent
-    elif card.state == State.ENABLED and person.crous_consent:
+    if card.state == State.ENABLED and person.crous_consent:
         record = smartcard_for(card)
         if record is None:
             raise PermanentError(_("This card has no CROUS smartcard record: was the CROUS "
@@ -484,7 +498,7 @@ def sync_card(card, crous_settings, *, force=False):
         client = crous_client()
         account = sync_right_holder(client, person, crous_settings, card=card, force=force)
         if account is not None:
-            register_smartcard(client, card, record, account)
+            register_smartcard(client, card, record, account, force=force)
     elif card.state in OPPOSED_STATES:
         _end_card(card, crous_settings, force=force)
 

@@ -33,8 +33,12 @@ class CrousTarget(Target):
         if event == CARD_ENCODED:  # the smartcard record is numbered, nothing is sent
             return True
         if event in PUSHED_EVENTS:
-            return bool(payload.get("crous_consent")) or CrousSmartCard.objects.filter(
-                card_id=payload["card_id"], registered_at__isnull=False).exists()
+            if payload.get("crous_consent"):
+                return True
+            # Without consent, only the end of a card CROUS holds from us (it stops payments).
+            return (payload.get("state") in services.OPPOSED_STATES
+                    and CrousSmartCard.objects.filter(card_id=payload["card_id"],
+                                                      registered_at__isnull=False).exists())
         if event == PERSON_UPDATED:
             return (bool(payload.get("crous_consent"))
                     and services.account_of(payload["person_id"]) is not None)
@@ -56,7 +60,9 @@ class CrousTarget(Target):
 
     @staticmethod
     def _send(item):
-        if item.operation == services.REOPEN:
+        if item.operation == CARD_ENCODED:
+            services.number_card_by_id(int(item.object_id))
+        elif item.operation == services.REOPEN:
             services.reopen_by_id(int(item.object_id))
         elif item.object_type == "person":
             services.sync_person_by_id(int(item.object_id))
