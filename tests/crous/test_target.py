@@ -2,6 +2,7 @@
 the outbox is drained, and the emulator says what CROUS holds."""
 
 import datetime
+import json
 
 import httpx
 import pytest
@@ -37,7 +38,7 @@ def seed_holder(emulator, identifier, **fields):
     emulator.emulator.store.execute(
         "INSERT INTO holders (identifier, data, priority_rne, created_at, updated_at) "
         "VALUES (?, ?, ?, '', '')",
-        (identifier, __import__("json").dumps(body), fields.get("rne_org_code") or ""))
+        (identifier, json.dumps(body), fields.get("rne_org_code") or ""))
 
 
 def test_the_target_is_configured_by_default():
