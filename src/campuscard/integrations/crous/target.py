@@ -8,6 +8,7 @@ only stops payments. What is sent is the card's state at delivery time (services
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campuscard.cards.states import PUSHED_EVENTS
 from campuscard.core.outbox import PermanentError, Target, TransientError
@@ -22,6 +23,7 @@ CONSENT_CHANGED = "person.consent_changed"
 
 class CrousTarget(Target):
     name = services.TARGET
+    label = gettext_lazy("CROUS / Izly")
     events = PUSHED_EVENTS | {CARD_ENCODED, PERSON_UPDATED, CONSENT_CHANGED,
                               services.PUSH_AGAIN, services.REOPEN}
 
