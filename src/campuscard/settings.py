@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campuscard.api",
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
+    "campuscard.integrations.crous",
     "campuscard.router",
     "campuscard.demo",
 ]
@@ -308,7 +309,8 @@ CAMPUSCARD_TARGETS = env_list(
     "CAMPUSCARD_TARGETS",
     "campuscard.integrations.webhooks.target.WebhookTarget,"
     "campuscard.notifications.target.MailTarget,"
-    "campuscard.integrations.esc_router.target.EscRouterTarget",
+    "campuscard.integrations.esc_router.target.EscRouterTarget,"
+    "campuscard.integrations.crous.target.CrousTarget",
 )
 CAMPUSCARD_WEBHOOK_URLS = env_list("CAMPUSCARD_WEBHOOK_URLS")
 CAMPUSCARD_WEBHOOK_SECRET = env("CAMPUSCARD_WEBHOOK_SECRET", "")
@@ -318,6 +320,20 @@ CAMPUSCARD_ESC_ROUTER_URL = env("CAMPUSCARD_ESC_ROUTER_URL", "").rstrip("/")
 CAMPUSCARD_ESC_ROUTER_TIMEOUT = float(env("CAMPUSCARD_ESC_ROUTER_TIMEOUT", "10"))
 # A card whose holder has no end of rights is registered valid for this many days.
 CAMPUSCARD_ESC_DEFAULT_VALIDITY_DAYS = env_int("CAMPUSCARD_ESC_DEFAULT_VALIDITY_DAYS", 365)
+# CROUS / Izly (integrations/crous/, docs/crous.md): the API's base URL (its paths start
+# /beforeizly/v1/; "" = nothing is sent), its OAuth2 token endpoint and client credentials (the
+# secret from CAMPUSCARD_CROUS_CLIENT_SECRET or the file CAMPUSCARD_CROUS_CLIENT_SECRET_FILE),
+# the read timeout (connect: 10 s at most), and the right-holder identifier: "ine" (the INE when
+# the person has one, else the eppn) or "eppn"; each establishment may choose its own.
+CAMPUSCARD_CROUS_URL = env("CAMPUSCARD_CROUS_URL", "").rstrip("/")
+CAMPUSCARD_CROUS_TOKEN_URL = env("CAMPUSCARD_CROUS_TOKEN_URL", "")
+CAMPUSCARD_CROUS_CLIENT_ID = env("CAMPUSCARD_CROUS_CLIENT_ID", "")
+CAMPUSCARD_CROUS_CLIENT_SECRET = env("CAMPUSCARD_CROUS_CLIENT_SECRET", "")
+CAMPUSCARD_CROUS_TIMEOUT = float(env("CAMPUSCARD_CROUS_TIMEOUT", "30"))
+CAMPUSCARD_CROUS_IDENTIFIER = env("CAMPUSCARD_CROUS_IDENTIFIER", "ine")
+if CAMPUSCARD_CROUS_IDENTIFIER not in ("ine", "eppn"):
+    raise ImproperlyConfigured("CAMPUSCARD_CROUS_IDENTIFIER must be ine or eppn, not "
+                               f"{CAMPUSCARD_CROUS_IDENTIFIER!r}")
 # What a new establishment's QR codes point to: this prefix followed by the ESCN.
 CAMPUSCARD_ESC_VERIFIER_PREFIX = env("CAMPUSCARD_ESC_VERIFIER_PREFIX", "https://s.esc-r.eu/")
 # The router service we serve under /esc-rest/: where its QR codes point, and how many public

@@ -34,11 +34,14 @@ class Mirror(outbox.Target):
 @pytest.fixture
 def mirrors():
     names = ["doors", "crous"]
+    replaced = [target for name, target in outbox.targets().items() if name in names]
     for name in names:
         outbox.register(Mirror(name))
     yield names
     for name in names:
         outbox.unregister(name)
+    for target in replaced:  # the configured CROUS target comes back
+        outbox.register(target)
 
 
 def portrait(tmp_path, name="me.jpg", size=(1200, 1600)):
