@@ -17,6 +17,7 @@ rules (integrations.md §1.4, §1.5) live here:
   CROUS errors; a business refusal (422…) goes there too and fails the push.
 """
 
+import concurrent.futures
 import datetime
 import unicodedata
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ TARGET = "crous"
 PUSH_AGAIN = "crous.push_again"
 REOPEN = "crous.reopen"
 LIVE_TIMEOUT = 2.0
+LIVE_READERS = 8  # live reads of CROUS at once, for the pages
 DUE_DATE_MARGIN = datetime.timedelta(hours=3)  # Izly refuses a due date in the past
 DUE_DATE_TOLERANCE = datetime.timedelta(minutes=5)
 DEFAULT_VALIDITY = datetime.timedelta(days=365)  # a person without an end of rights
@@ -76,6 +78,7 @@ ALREADY_OPPOSED_CODES = frozenset({"-9", "-8"})  # already invalidated (by hand 
 Operation = CrousFailure.Operation
 
 _http = None
+_live_pool = None
 _tokens = TokenCache()
 
 
@@ -112,6 +115,11 @@ def crous_settings_of(establishment):
 def pushing_establishment_code(code):
     return bool(code) and crous_configured() and CrousEstablishment.objects.filter(
         establishment__code=code, enabled=True).exists()
+
+
+def crous_applies(person):
+    """CROUS hears of this person: their establishment sends to CROUS and they consent."""
+    return bool(person.crous_consent) and crous_settings_of(person.establishment) is not None
 
 
 def account_of(person_id):
@@ -575,25 +583,45 @@ class LiveAccount:
 
 
 def live_account(person, *, card=None, timeout=LIVE_TIMEOUT):
-    """CROUS's live view of `person` (and of `card`'s smartcard), within `timeout` seconds;
-    None when the person's establishment does not send to CROUS."""
+    """CROUS's live view of `person` (and of `card`'s smartcard), within `timeout` seconds in
+    all (a page waits no longer, however many calls it takes); None when the person's
+    establishment does not send to CROUS."""
     crous_settings = crous_settings_of(person.establishment)
     if crous_settings is None:
         return None
-    account = account_of(person.pk)
+    candidates = _candidates(person, account_of(person.pk),
+                             wanted_identifier(person, crous_settings))
+    record = CrousSmartCard.objects.filter(card=card).first() if card is not None else None
     client = crous_client(timeout=timeout)
+    # The HTTP calls run in a worker thread (no database there) so that the deadline is one
+    # for them all: httpx's timeouts are per call.
+    future = _live_readers().submit(_read_live, client, candidates, record)
     try:
-        holder, found_as = _live_holder(client, person, account, crous_settings)
+        return future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        return LiveAccount(reached=False)
+
+
+def _live_readers():
+    global _live_pool
+    if _live_pool is None:
+        _live_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=LIVE_READERS, thread_name_prefix="crous-live")
+    return _live_pool
+
+
+def _read_live(client, candidates, record):
+    try:
+        holder, found_as = _live_holder(client, candidates)
         if holder is None:
             return LiveAccount(reached=True, locked=found_as == "")
         return LiveAccount(reached=True, holder=holder,
-                           smartcard=_live_smartcard(client, card, found_as))
+                           smartcard=_live_smartcard(client, record, found_as))
     except (CrousError, httpx.HTTPError, httpx.InvalidURL):
         return LiveAccount(reached=False)
 
 
-def _live_holder(client, person, account, crous_settings):
-    candidates = _candidates(person, account, wanted_identifier(person, crous_settings))
+def _live_holder(client, candidates):
     for identifier in candidates:
         try:
             return client.get_right_holder(identifier), identifier
@@ -604,8 +632,7 @@ def _live_holder(client, person, account, crous_settings):
     return None, None
 
 
-def _live_smartcard(client, card, identifier):
-    record = CrousSmartCard.objects.filter(card=card).first() if card is not None else None
+def _live_smartcard(client, record, identifier):
     if record is None:
         return None
     try:
@@ -655,8 +682,10 @@ def push_again(cards, actor):
 
 def request_reopen(person, actor):
     """"Reopen my Izly account": the worker asks CROUS to reopen it, then sends the person
-    again. Returns False when there is nothing to reopen (not sent to CROUS)."""
-    if crous_settings_of(person.establishment) is None or account_of(person.pk) is None:
+    again. Returns False when there is nothing to reopen (not sent to CROUS, or the person no
+    longer consents: then nothing more is sent)."""
+    if (not person.crous_consent or crous_settings_of(person.establishment) is None
+            or account_of(person.pk) is None):
         return False
     with transaction.atomic():
         _row(REOPEN, "person", person.pk, {"person_id": person.pk,
