@@ -5,7 +5,7 @@ import json
 import zipfile
 
 import pytest
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 
 from campuscard.cards.states import DisableReason, State
 from campuscard.core.models import AuditEntry, OutboxItem
@@ -20,15 +20,17 @@ CARD_URLS = [p.name for p in portal_urls.urlpatterns
              if isinstance(p, URLPattern) and "card_id" in p.pattern.converters]
 OWN_URLS = ["/me/", "/me/consents/", "/me/data/", "/me/data/download/", "/me/request/"]
 # Form data that would make each card URL act, were the card the student's own.
-ACTING_DATA = {"block": {"reason": DisableReason.LOST}, "renew": {"reason": "lost"}}
+ACTING_DATA = {"block": {"reason": DisableReason.LOST}, "renew": {"reason": "lost"},
+               "crous_consent": {"given": "yes"}}
 # These only take POST: a GET is refused (405) before any card is even looked up.
-POST_ONLY = {"enable", "cancel", "received"}
+POST_ONLY = {"enable", "cancel", "received", "crous_consent", "crous_reopen"}
 # And this one only GET (the "who has been told" panel): a POST is refused the same way.
 GET_ONLY = {"told"}
 
 
 def test_every_card_url_is_covered():
-    assert set(CARD_URLS) == {"card", "block", "enable", "cancel", "received", "renew", "told"}
+    assert set(CARD_URLS) == {"card", "block", "enable", "cancel", "received", "renew", "told",
+                              "crous_consent", "crous_reopen"}
     assert len(portal_urls.urlpatterns) == len(CARD_URLS) + len(OWN_URLS)
 
 
@@ -50,7 +52,7 @@ def test_another_students_card_urls_answer_404_and_change_nothing(
         card = services.disable(card, actor(student.user), DisableReason.LOST)
     before = snapshot(card)
     client = login(other_student.user)
-    url = f"/me/cards/{card.pk}/{'' if name == 'card' else name + '/'}"
+    url = reverse(f"portal:{name}", args=[card.pk])
     assert client.get(url).status_code == (405 if name in POST_ONLY else 404)
     assert client.post(url, ACTING_DATA.get(name, {})).status_code == (
         405 if name in GET_ONLY else 404)
@@ -84,9 +86,10 @@ def test_pages_without_a_card_id_only_show_the_students_own_data(login, student,
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, student, manager_a):
     card = card_in_state(student, State.ENABLED, manager_a)
-    urls = OWN_URLS + [f"/me/cards/{card.pk}/{'' if n == 'card' else n + '/'}"
-                       for n in CARD_URLS]
-    for url in urls:
-        response = client.post(url) if url.split("/")[-2] in POST_ONLY else client.get(url)
+    urls = [(url, "GET") for url in OWN_URLS] + [
+        (reverse(f"portal:{n}", args=[card.pk]), "POST" if n in POST_ONLY else "GET")
+        for n in CARD_URLS]
+    for url, method in urls:
+        response = client.post(url) if method == "POST" else client.get(url)
         assert response.status_code == 302 and response.url.startswith("/login/"), url
     assert client.get(f"/cards/{card.pk}/photo.jpg").status_code == 302

@@ -30,6 +30,13 @@ class ConsentForm(forms.Form):
                 if given != getattr(person, f"{name}_consent")}
 
 
+class CrousConsentForm(forms.Form):
+    """The CROUS / Izly consent switched from the card page: "yes" or "no"."""
+
+    given = forms.TypedChoiceField(choices=[("yes", _("given")), ("no", _("withdrawn"))],
+                                   coerce=lambda value: value == "yes")
+
+
 RENEWAL_REASONS = [
     ("lost", _("My card is lost")),
     ("stolen", _("My card was stolen")),

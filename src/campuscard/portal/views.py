@@ -17,9 +17,11 @@ from campuscard.cards.models import Card
 from campuscard.cards.propagation import all_told, hearings
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core.actors import Actor
+from campuscard.integrations.crous import pages as crous_pages
+from campuscard.integrations.crous import services as crous_services
 from campuscard.people import services as people_services
 from campuscard.portal import my_data, renewal
-from campuscard.portal.account_forms import BlockForm, ConsentForm, RenewalForm
+from campuscard.portal.account_forms import BlockForm, ConsentForm, CrousConsentForm, RenewalForm
 from campuscard.portal.services import blocks_request, process_photo
 from campuscard.portal.tracking import holder_actions, tracking_steps
 
@@ -71,7 +73,46 @@ def home(request):
 @login_required
 def card_detail(request, card_id):
     card = _own_card(request, card_id)
-    return render(request, "portal/card.html", {"person": card.person} | _card_context(card))
+    return render(request, "portal/card.html", {
+        "person": card.person, "crous": crous_pages.holder_panel(card.person),
+    } | _card_context(card))
+
+
+@login_required
+@require_POST
+def crous_consent(request, card_id):
+    """The CROUS / Izly consent given or withdrawn from the card page's panel."""
+    card = _own_card(request, card_id)
+    form = CrousConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This choice could not be understood; nothing was changed."))
+        return redirect("portal:card", card_id=card.pk)
+    given = form.cleaned_data["given"]
+    people_services.set_consent(card.person, Actor.from_request(request), "crous", given)
+    if given:
+        messages.success(request, _("Your consent is saved: your card is being sent to the "
+                                    "CROUS. The mail to activate your Izly account will come "
+                                    "from the CROUS."))
+    else:
+        messages.success(request, _("Your consent is withdrawn: nothing more is sent to the "
+                                    "CROUS. Your Izly account is not deleted: the CROUS owns "
+                                    "it."))
+    return redirect("portal:card", card_id=card.pk)
+
+
+@login_required
+@require_POST
+def crous_reopen(request, card_id):
+    """"Reopen my Izly account": queued for the worker, not done yet."""
+    card = _own_card(request, card_id)
+    if crous_services.request_reopen(card.person, Actor.from_request(request)):
+        messages.success(request, _("Your request to reopen your Izly account is queued: the "
+                                    "CROUS will be asked in a moment. This page shows "
+                                    "“active” once the CROUS has reopened it."))
+    else:
+        messages.error(request, _("There is no Izly account of yours that we could ask the "
+                                  "CROUS to reopen."))
+    return redirect("portal:card", card_id=card.pk)
 
 
 @login_required
