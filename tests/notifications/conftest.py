@@ -11,6 +11,7 @@ from campuscard.core.models import OutboxItem
 from campuscard.notifications.target import MailTarget
 
 DEFAULTS = importlib.import_module("campuscard.notifications.migrations.0002_default_templates")
+IZLY = importlib.import_module("campuscard.notifications.migrations.0003_card_enabled_izly")
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,7 @@ def default_templates(db):
     """The texts the data migration writes (a transactional test elsewhere may have flushed
     them)."""
     DEFAULTS.create_defaults(apps, None)
+    IZLY.add_izly(apps, None)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from campuscard.cards.models import Card, DeliveryMode
 from campuscard.cards.states import DisableReason, State
 from campuscard.core import audit, outbox
+from campuscard.integrations.crous.services import crous_applies
 from campuscard.notifications.models import LANGUAGES, RIGHTS_END_REMINDER, MailTemplate
 from campuscard.people.models import Person
 
@@ -78,6 +79,7 @@ def mail_context(person, card=None, payload=None):
                           "pickup_place": establishment.pickup_place},
         "rights_end": person.rights_end,
         "portal_url": portal_url(),
+        "izly": crous_applies(person),  # the Izly account mail comes from CROUS
     }
 
 
@@ -112,6 +114,7 @@ def sample_context():
                           "pickup_place": _("Student office, building A, ground floor")},
         "rights_end": today + datetime.timedelta(days=settings.CAMPUSCARD_RIGHTS_END_REMINDER_DAYS),
         "portal_url": portal_url(),
+        "izly": True,
     }
 
 
