@@ -49,3 +49,11 @@ def _moment(value):
 
 def export_filename():
     return f"campuscard-cards-{timezone.localtime():%Y%m%d-%H%M}.csv"
+
+
+def csv_rows(columns, rows):
+    """The header `columns`, then each row of `rows` (formulas defused), line by line."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(columns)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])

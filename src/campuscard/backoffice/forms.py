@@ -15,6 +15,7 @@ from campuscard.core.fields import DatabaseIdField, DatabaseIdListField
 MAX_SELECTION = 1000
 DELIVER = "deliver"  # the bulk actions that are not a state change
 PUSH_ESC = "esc_push"
+PUSH_CROUS = "crous_push"
 
 
 class IdListField(DatabaseIdListField):
@@ -122,7 +123,7 @@ class BulkApplyForm(forms.Form):
 
     card = SeenCardsField()
     action = forms.ChoiceField(choices=[*State.choices, (DELIVER, DELIVER),
-                                        (PUSH_ESC, PUSH_ESC)])
+                                        (PUSH_ESC, PUSH_ESC), (PUSH_CROUS, PUSH_CROUS)])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
     disable_reason = forms.ChoiceField(label=_("Why are the cards disabled?"), required=False,
                                        choices=[("", ""), *DisableReason.choices])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campuscard.backoffice import sources_views, views
+from campuscard.backoffice import crous_views, sources_views, views
 
 app_name = "backoffice"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("cards/<id:card_id>/transition/", views.card_transition, name="card_transition"),
     path("cards/<id:card_id>/delivered/", views.card_delivered, name="card_delivered"),
     path("cards/<id:card_id>/esc-push/", views.card_esc_push, name="card_esc_push"),
+    path("cards/<id:card_id>/crous-push/", crous_views.card_crous_push, name="card_crous_push"),
+    path("crous/errors/", crous_views.crous_errors, name="crous_errors"),
+    path("crous/errors.csv", crous_views.crous_errors_csv, name="crous_errors_csv"),
     path("cards/bulk/", views.bulk_choose, name="bulk_choose"),
     path("cards/bulk/apply/", views.bulk_apply, name="bulk_apply"),
     path("cards/<int:card_id>/sync/", sources_views.card_sync, name="card_sync"),

@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from campuscard.backoffice import crous as office_crous
 from campuscard.backoffice import export
 from campuscard.backoffice import services as office
 from campuscard.backoffice.forms import (
     DELIVER,
+    PUSH_CROUS,
     PUSH_ESC,
     BulkApplyForm,
     CardSearchForm,
@@ -37,6 +39,8 @@ from campuscard.core import outbox
 from campuscard.core.actors import Actor
 from campuscard.core.fields import page_number
 from campuscard.core.models import OutboxItem
+from campuscard.integrations.crous import pages as crous_pages
+from campuscard.integrations.crous import services as crous
 from campuscard.integrations.esc_router import services as esc_router
 from campuscard.people.permissions import require_manager, require_staff, scope_of
 
@@ -186,6 +190,8 @@ def _card_page(request, card, *, submitted=None, status=200):
         "esc_live": esc_router.router_view_of(card),
         "esc_configured": esc_router.router_configured(),
         "may_push_esc": may_act and esc_router.push_again_refusal(card, roles) is None,
+        "crous": crous_pages.manager_view(card),
+        "may_push_crous": may_act and crous.push_again_refusal(card, roles) is None,
         "may_sync": may_act and bool(settings.CAMPUSCARD_SOURCES_FILE),
     }, status=status)
 
@@ -267,9 +273,11 @@ def bulk_choose(request):
         "offers": office.bulk_offers(cards, actor),
         "may_deliver": office.may_bulk_deliver(cards, actor),
         "may_push_esc": esc_router.may_push_again(cards, actor),
+        "may_push_crous": office_crous.may_push_again(cards, actor),
         "back": QueryDict(form.cleaned_data["back"]).urlencode(),
         "DELIVER": DELIVER,
         "PUSH_ESC": PUSH_ESC,
+        "PUSH_CROUS": PUSH_CROUS,
     })
 
 
@@ -287,6 +295,10 @@ def bulk_apply(request):
     if data["action"] == PUSH_ESC:
         queued, refused = esc_router.push_again(cards, actor)
         _report_push_again(request, queued, refused)
+        return redirect(_search_url(data["back"]))
+    if data["action"] == PUSH_CROUS:
+        queued, refused = crous.push_again(cards, actor)
+        _report_push_again(request, queued, refused, done=_crous_pushed)
         return redirect(_search_url(data["back"]))
     if data["action"] == DELIVER:
         done, failures = office.bulk_mark_delivered(seen, actor)
@@ -307,12 +319,20 @@ def _report_bulk(request, done, failures):
             "id": card.pk, "name": card.person.full_name, "message": message})
 
 
-def _report_push_again(request, queued, refused):
+def _esc_pushed(count):
+    return ngettext("%(count)d card will be pushed to the ESC router again.",
+                    "%(count)d cards will be pushed to the ESC router again.",
+                    count) % {"count": count}
+
+
+def _crous_pushed(count):
+    return ngettext("%(count)d card will be pushed to CROUS again.",
+                    "%(count)d cards will be pushed to CROUS again.", count) % {"count": count}
+
+
+def _report_push_again(request, queued, refused, *, done=_esc_pushed):
     if queued:
-        messages.success(request, ngettext(
-            "%(count)d card will be pushed to the ESC router again.",
-            "%(count)d cards will be pushed to the ESC router again.",
-            len(queued)) % {"count": len(queued)})
+        messages.success(request, done(len(queued)))
     for card, message in refused.items():
         messages.error(request, _("Card #%(id)s (%(name)s) was not pushed: %(message)s") % {
             "id": card.pk, "name": card.person.full_name, "message": message})
