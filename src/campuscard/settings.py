@@ -369,6 +369,7 @@ CAMPUSCARD_PERIODIC_TASKS = [
     ("campuscard.notifications.tasks.send_rights_end_reminders", datetime.timedelta(days=1)),
     ("campuscard.people.tasks.sync_sources", datetime.timedelta(hours=1)),
     ("campuscard.people.tasks.sync_sources_full", datetime.timedelta(days=1)),
+    ("campuscard.integrations.crous.tasks.refresh_tariff_rules", datetime.timedelta(days=1)),
 ]
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected

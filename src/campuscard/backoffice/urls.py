@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campuscard.backoffice import crous_views, sources_views, views
+from campuscard.backoffice import crous_tariffs, crous_views, sources_views, views
 
 app_name = "backoffice"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("sources/<slug:name>/sync/", sources_views.sync_source_now, name="sources_sync"),
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
+    path("crous/tariffs/", crous_tariffs.tariff_rules_page, name="crous_tariffs"),
+    path("crous/tariffs/person/", crous_tariffs.tariff_for_person, name="crous_tariff_person"),
+    path("crous/tariffs/<slug:code>/refresh/", crous_tariffs.refresh_now,
+         name="crous_tariffs_refresh"),
 ]

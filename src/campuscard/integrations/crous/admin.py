@@ -5,6 +5,8 @@ from campuscard.integrations.crous.models import (
     CrousEstablishment,
     CrousFailure,
     CrousSmartCard,
+    CrousTariffGrid,
+    CrousTariffRule,
 )
 
 
@@ -44,3 +46,26 @@ class CrousFailureAdmin(ReadOnlyAdmin):
     list_display = ("last_at", "person", "card", "operation", "http_status", "code", "message",
                     "blocking", "occurrences", "resolved_at")
     list_filter = ("operation", "blocking", "code")
+
+
+class CrousTariffRuleInline(admin.TabularInline):
+    """Fetched from CROUS: refreshed, never edited here."""
+
+    model = CrousTariffRule
+    fields = ("position", "status_code", "index_min", "index_max", "id_company_rate", "id_rate")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CrousTariffGrid)
+class CrousTariffGridAdmin(admin.ModelAdmin):
+    list_display = ("crous_number", "uai", "establishment", "priority", "fetched_at",
+                    "last_error")
+    fields = ("establishment", "crous_number", "uai", "priority", "fetched_at", "attempted_at",
+              "last_error")
+    readonly_fields = ("fetched_at", "attempted_at", "last_error")
+    inlines = [CrousTariffRuleInline]

@@ -1,8 +1,11 @@
 """CROUS / Izly: each establishment's CROUS settings, the smartcard records of its cards, what we
-know of each person's right-holder, and the CROUS operations that failed."""
+know of each person's right-holder, the CROUS operations that failed, and the tariff rules
+fetched from CROUS."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from campuscard.core.validators import validate_uai
 
 
 class IdentifierChoice(models.TextChoices):
@@ -157,3 +160,62 @@ class CrousFailure(models.Model):
 
     def __str__(self):
         return f"{self.operation} {self.http_status} {self.code}"
+
+
+class CrousTariffGrid(models.Model):
+    """The tariff rules one CROUS gives for one UAI, as last fetched (`GET crous/{numeroCrous}/
+    organization/{rne}`). Rules of grids of higher priority are tried first."""
+
+    establishment = models.ForeignKey(
+        "institutions.Establishment", on_delete=models.CASCADE, related_name="crous_tariff_grids",
+        verbose_name=_("establishment"),
+        help_text=_("Whose managers may refresh it; its CROUS fetches it."))
+    crous_number = models.CharField(_("CROUS number"), max_length=8)
+    uai = models.CharField(_("UAI"), max_length=8, validators=[validate_uai])
+    priority = models.IntegerField(
+        _("priority"), default=0,
+        help_text=_("The rules of the grids of higher priority are tried first."))
+    fetched_at = models.DateTimeField(_("rules fetched on"), null=True, blank=True,
+                                      editable=False)
+    attempted_at = models.DateTimeField(_("last refresh tried on"), null=True, blank=True,
+                                        editable=False)
+    last_error = models.TextField(
+        _("last refresh error"), blank=True, editable=False,
+        help_text=_("Why the last refresh kept the rules fetched before; empty when it worked."))
+
+    class Meta:
+        verbose_name = _("CROUS tariff grid")
+        verbose_name_plural = _("CROUS tariff grids")
+        ordering = ["-priority", "id"]
+        constraints = [models.UniqueConstraint(fields=["crous_number", "uai"],
+                                               name="crous_tariffgrid_crous_uai")]
+
+    def __str__(self):
+        return f"CROUS {self.crous_number} / {self.uai}"
+
+    def save(self, *args, **kwargs):
+        self.uai = (self.uai or "").strip().upper()
+        self.crous_number = (self.crous_number or "").strip()
+        super().save(*args, **kwargs)
+
+
+class CrousTariffRule(models.Model):
+    """One line of a grid, in the order CROUS gave it: who it is for (status, INM index range;
+    empty is anyone) and the tariff (idCompanyRate, idRate)."""
+
+    grid = models.ForeignKey(CrousTariffGrid, on_delete=models.CASCADE, related_name="rules",
+                             verbose_name=_("grid"))
+    position = models.PositiveIntegerField(_("position"))
+    status_code = models.CharField(_("status"), max_length=16, blank=True)
+    index_min = models.IntegerField(_("index from"), null=True, blank=True)
+    index_max = models.IntegerField(_("index to"), null=True, blank=True)
+    id_company_rate = models.IntegerField(_("company rate (idCompanyRate)"))
+    id_rate = models.IntegerField(_("rate (idRate)"))
+
+    class Meta:
+        verbose_name = _("CROUS tariff rule")
+        verbose_name_plural = _("CROUS tariff rules")
+        ordering = ["grid", "position"]
+
+    def __str__(self):
+        return f"{self.grid} #{self.position + 1}"

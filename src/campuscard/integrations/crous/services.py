@@ -35,7 +35,7 @@ from campuscard.cards.states import DisableReason, Role, State
 from campuscard.core import audit
 from campuscard.core.models import OutboxItem
 from campuscard.core.outbox import PermanentError
-from campuscard.integrations.crous import tariffs
+from campuscard.integrations.crous import tariff_rules
 from campuscard.integrations.crous.client import (
     BadAnswer,
     CrousClient,
@@ -165,7 +165,7 @@ def due_date_for(person, remote, now):
 
 
 def right_holder_for(person, crous_settings, identifier, remote, now):
-    company_rate, rate = tariffs.local_tariff(person)
+    company_rate, rate = tariff_rules.tariff_for(person, crous_holder=remote).pair
     names = {"first_name": person.first_name, "last_name": person.last_name,
              "email": person.email or None,
              "simple_birth_date": person.birth_date.isoformat() if person.birth_date else ""}
