@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campuscard.people.context_processors.roles",
+                "campuscard.integrations.crous.context_processors.crous",
             ],
         },
     },
