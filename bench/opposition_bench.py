@@ -3,7 +3,7 @@ how long from the click until both the CROUS emulator and the router hold the op
 the bare time of the two HTTP calls made directly. Then the same with 30 % of CROUS requests
 failing and CROUS down for a while: every opposition arrives, none twice in effect.
 
-    .venv/bin/python bench/opposition_bench.py [--cards 1000] [--rate 20] [--workers 2]
+    .venv/bin/python bench/opposition_bench.py [--cards 1000] [--rate 10] [--workers 4]
                                                [--down 60] [--failure-rate 0.3]
 
 PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/campuscard_bench_opp,
@@ -286,8 +286,8 @@ def run_phase(name, cards, args, during=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=1000, help="cards declared lost per phase")
-    parser.add_argument("--rate", type=float, default=20, help="clicks a second")
-    parser.add_argument("--workers", type=int, default=2, help="`campuscard worker` processes")
+    parser.add_argument("--rate", type=float, default=10, help="clicks a second")
+    parser.add_argument("--workers", type=int, default=4, help="`campuscard worker` processes")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="worker's idle wait (its default: 1 s)")
     parser.add_argument("--baseline", type=int, default=100, help="cards for the bare calls")
