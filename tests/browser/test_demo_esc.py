@@ -31,8 +31,8 @@ def demo_server(tmp_path):
                                                                     "CAMPUSCARD_"))}
     env |= {"CAMPUSCARD_HOME": str(tmp_path / "demo"), "CAMPUSCARD_LANGUAGE": "en"}
     demo = subprocess.Popen([sys.executable, "-c", "from campuscard.cli import main; main()",
-                             "demo", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "demo", "--port", str(port), "--crous-port", str(free_port())],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:

@@ -9,6 +9,7 @@ from campuscard.core.models import AuditEntry, OutboxItem
 from campuscard.demo.access import DemoAccessTarget
 from campuscard.demo.story import DEMO_PASSWORD, login_rows, seed_demo
 from campuscard.institutions.models import Establishment
+from campuscard.integrations.crous.models import CrousEstablishment
 from campuscard.people.models import Person, StaffRole
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,24 @@ def test_demo_establishments_and_logins():
     assert get_user_model().objects.get(username="admin").is_superuser
     student = Person.objects.get(user__username="etudiant")
     assert student.cards.get().state == State.ENABLED
+
+
+def test_demo_establishments_send_to_crous_and_izly_students_consent(settings):
+    settings.CAMPUSCARD_CROUS_URL = "http://127.0.0.1:9/crous"  # seeding sends nothing itself
+    settings.CAMPUSCARD_CROUS_TOKEN_URL = "http://127.0.0.1:9/token"
+    settings.CAMPUSCARD_CROUS_CLIENT_ID = "campuscard-demo"
+    settings.CAMPUSCARD_CROUS_CLIENT_SECRET = "demo"
+    seed_demo()
+    crous = {c.establishment.code: c for c in CrousEstablishment.objects.all()}
+    assert set(crous) == {"univ-rouen", "insa-rouen"} and all(c.enabled for c in crous.values())
+    assert len({c.card_number_base for c in crous.values()}) == 2  # idZdc taken once at CROUS
+    ready = Person.objects.get(user__username="carte-prete")
+    assert ready.crous_consent and ready.cards.get().state == State.ENCODED
+    assert ready.establishment.code == "univ-rouen"  # whose manager enables it by hand
+    enabled = Person.objects.get(user__username="etudiant")
+    assert enabled.crous_consent
+    assert OutboxItem.objects.filter(target="crous", operation="card.enabled",
+                                     object_id=str(enabled.cards.get().pk)).exists()
 
 
 def test_seeding_twice_does_not_duplicate():

@@ -19,7 +19,7 @@ from campuscard.people.models import Person
 
 DEMO = [sys.executable, "-c", "from campuscard.cli import main; main()", "demo"]
 LOGINS = ["admin", "manager-rouen", "manager-insa", "consultant", "etudiant", "etudiante-insa",
-          "nouvel-etudiant", "sans-carte", "ancien-etudiant"]
+          "nouvel-etudiant", "sans-carte", "ancien-etudiant", "carte-prete"]
 
 
 def free_port():
@@ -53,6 +53,29 @@ def test_a_busy_port_stops_the_demo_before_anything_is_written(busy_port, settin
     assert not Establishment.objects.exists() and not Person.objects.exists()
     assert not get_user_model().objects.exists()
     assert not (Path(settings.HOME) / "demo").exists()
+
+
+@pytest.mark.django_db
+def test_a_busy_crous_emulator_port_stops_the_demo_before_anything_is_written(busy_port,
+                                                                               settings):
+    with pytest.raises(CommandError) as raised:
+        call_command("demo", port=free_port(), crous_port=busy_port)
+    message = str(raised.value)
+    assert f"127.0.0.1:{busy_port}" in message and "CROUS" in message
+    suggested = re.search(r"campuscard demo --crous-port (\d+)", message)
+    assert suggested and int(suggested[1]) != busy_port
+    assert not Establishment.objects.exists()
+    assert not (Path(settings.HOME) / "demo").exists()
+
+
+@pytest.mark.django_db
+def test_the_crous_emulator_takes_the_next_port_by_default(busy_port):
+    with pytest.raises(CommandError) as raised:
+        call_command("demo", port=busy_port - 1)
+    assert f"127.0.0.1:{busy_port} for the CROUS API emulator" in str(raised.value)
+    suggested = re.search(r"campuscard demo --port (\d+)", str(raised.value))
+    assert suggested and int(suggested[1]) >= busy_port
+    assert not Establishment.objects.exists()
 
 
 def test_a_busy_port_ends_the_command_at_once_with_the_error(busy_port, tmp_path):
@@ -101,7 +124,8 @@ def test_a_first_start_prints_no_mails_and_ends_with_the_logins(tmp_path):
     home = tmp_path / "home"
     output = tmp_path / "console.txt"
     with output.open("w") as console:
-        demo = subprocess.Popen([*DEMO, "--port", str(free_port())], env=demo_env(home),
+        demo = subprocess.Popen([*DEMO, "--port", str(free_port()), "--crous-port",
+                                 str(free_port())], env=demo_env(home),
                                 stdout=console, stderr=subprocess.STDOUT)
         try:
             wait_until_the_worker_is_done(demo, home)

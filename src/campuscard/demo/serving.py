@@ -5,6 +5,7 @@ processes do (mails, pushes to the stand-in access system) goes to files in $CAM
 """
 
 import os
+import secrets
 import textwrap
 from pathlib import Path
 
@@ -14,45 +15,66 @@ from django.utils.translation import gettext as _
 from campuscard.core import processes
 from campuscard.demo import directory, story
 from campuscard.demo.access import DEMO_TARGET, access_log_path
+from campuscard.integrations.crous.emulator import EmulatorServer
 
 HOST = "127.0.0.1"
 FILE_MAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 QUIET_LOG_LEVEL = "WARNING"  # the processes say only what goes wrong
 PORT_SEARCH = 100  # ports tried above a busy one for a free one to suggest
+CROUS_CLIENT_ID = "campuscard-demo"
 
 
-def bound_ports(port):
+def crous_port_for(port, crous_port=None):
+    """The CROUS emulator's port: --crous-port, else the one after the web server's."""
+    return port + 1 if crous_port is None else crous_port
+
+
+def bound_ports(port, crous_port=None):
     """(port, what listens there) for every port the demo binds."""
-    return [(port, _("the web server, its ESC router and verify page"))]
+    return [(port, _("the web server, its ESC router and verify page")),
+            (crous_port_for(port, crous_port), _("the CROUS API emulator"))]
 
 
-def port_problem(port):
-    """Why the demo cannot serve on `port` (a message suggesting --port), or ''."""
-    if not 0 < port < 65536:
-        return _("%(port)d is not a port number: give --port a number from 1 to 65535.") % {
-            "port": port}
-    for number, what in bound_ports(port):
+def port_problem(port, crous_port=None):
+    """Why the demo cannot serve on these ports (a message suggesting --port), or ''."""
+    for option, number in (("--port", port), ("--crous-port", crous_port_for(port, crous_port))):
+        if not 0 < number < 65536:
+            return _("%(port)d is not a port number: give %(option)s a number from 1 to "
+                     "65535.") % {"port": number, "option": option}
+    if crous_port == port:
+        return _("The web server and the CROUS emulator need two ports: give --crous-port "
+                 "another number than --port.")
+    for number, what in bound_ports(port, crous_port):
         reason = processes.bind_error(HOST, number)
         if reason:
-            return busy_message(number, what, reason)
+            return busy_message(number, what, reason, port, crous_port)
     return ""
 
 
-def busy_message(port, what, reason):
+def busy_message(busy, what, reason, port, crous_port=None):
+    """The error, and a free port to try: for --crous-port when the user chose that busy port,
+    else for --port (the emulator on the next port, unless the user chose its own)."""
     message = _("Cannot listen on %(host)s:%(port)d for %(what)s: %(reason)s. Another program, "
                 "perhaps another campuscard demo, may be using it. Nothing was changed.") % {
-        "host": HOST, "port": port, "what": what, "reason": reason}
-    free = free_port_above(port)
+        "host": HOST, "port": busy, "what": what, "reason": reason}
+    if crous_port is None:
+        option, free = "--port", free_port_above(busy, lambda c: [c, crous_port_for(c)])
+    elif busy == crous_port:
+        option, free = "--crous-port", free_port_above(busy, lambda c: [c], avoid=port)
+    else:
+        option, free = "--port", free_port_above(busy, lambda c: [c], avoid=crous_port)
     if free:
-        return message + " " + _("Start the demo on another port: campuscard demo --port "
-                                 "%(port)d") % {"port": free}
-    return message + " " + _("Start the demo on another port with --port.")
+        return message + " " + _("Start the demo on another port: campuscard demo %(option)s "
+                                 "%(port)d") % {"option": option, "port": free}
+    return message + " " + _("Start the demo on another port with %(option)s.") % {
+        "option": option}
 
 
-def free_port_above(port):
-    for candidate in range(port + 1, min(port + PORT_SEARCH, 65535) + 1):
-        if all(processes.bind_error(HOST, number) is None
-               for number, _what in bound_ports(candidate)):
+def free_port_above(port, ports_for, avoid=None):
+    """The first candidate above `port` whose ports (`ports_for(candidate)`) are all free."""
+    for candidate in range(port + 1, min(port + PORT_SEARCH, 65534) + 1):
+        if candidate != avoid and all(processes.bind_error(HOST, number) is None
+                                      for number in ports_for(candidate)):
             return candidate
     return None
 
@@ -66,12 +88,48 @@ def mail_backend():
     return settings.EMAIL_BACKEND if set_by_user("CAMPUSCARD_EMAIL_BACKEND") else FILE_MAIL_BACKEND
 
 
-def own_settings(port):
+def own_settings(port, crous_port=None):
     """The settings the demo runs with, in this process and (as environment) in its children:
-    it serves the ESC router too, its establishments push to it, and mails go to files."""
+    it serves the ESC router too, its establishments push to it and to its CROUS emulator, and
+    mails go to files."""
     base = f"http://{HOST}:{port}"
+    crous = crous_url(port, crous_port)
     return {"CAMPUSCARD_PUBLIC_URL": base, "CAMPUSCARD_ESC_ROUTER_URL": f"{base}/esc-rest",
-            "CAMPUSCARD_ROUTER_VERIFIER_PREFIX": f"{base}/v/", "EMAIL_BACKEND": mail_backend()}
+            "CAMPUSCARD_ROUTER_VERIFIER_PREFIX": f"{base}/v/", "EMAIL_BACKEND": mail_backend(),
+            "CAMPUSCARD_CROUS_URL": crous, "CAMPUSCARD_CROUS_TOKEN_URL": f"{crous}/api/oauth/token",
+            "CAMPUSCARD_CROUS_CLIENT_ID": CROUS_CLIENT_ID,
+            "CAMPUSCARD_CROUS_CLIENT_SECRET": crous_secret()}
+
+
+def crous_url(port, crous_port=None):
+    return f"http://{HOST}:{crous_port_for(port, crous_port)}"
+
+
+def crous_secret_path():
+    return Path(settings.HOME) / "demo" / "crous-client-secret"
+
+
+def crous_secret():
+    """The client secret the demo's CROUS emulator accepts, made on the first start and kept in
+    a file only its owner reads: the processes read it from there (…_SECRET_FILE)."""
+    path = crous_secret_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def crous_emulator_path():
+    return Path(settings.HOME) / "demo" / "crous-emulator.sqlite3"
+
+
+def start_crous_emulator(port, crous_port=None):
+    """The CROUS API emulator, served by a thread of this process: it listens before the worker
+    starts pushing to it. Raises OSError when its port was taken meanwhile."""
+    return EmulatorServer({CROUS_CLIENT_ID: crous_secret()}, host=HOST,
+                          port=crous_port_for(port, crous_port),
+                          db_path=str(crous_emulator_path())).start()
 
 
 def sources_file():
@@ -82,9 +140,11 @@ def sources_file():
     return str(path) if path.exists() else ""
 
 
-def child_environment(port):
-    own = own_settings(port)
-    env = {name: value for name, value in own.items() if name.startswith("CAMPUSCARD_")}
+def child_environment(port, crous_port=None):
+    own = own_settings(port, crous_port)
+    env = {name: value for name, value in own.items()
+           if name.startswith("CAMPUSCARD_") and name != "CAMPUSCARD_CROUS_CLIENT_SECRET"}
+    env["CAMPUSCARD_CROUS_CLIENT_SECRET_FILE"] = str(crous_secret_path())
     env["CAMPUSCARD_EMAIL_BACKEND"] = own["EMAIL_BACKEND"]
     env["CAMPUSCARD_TARGETS"] = ",".join(dict.fromkeys([*settings.CAMPUSCARD_TARGETS,
                                                         DEMO_TARGET]))
@@ -101,7 +161,7 @@ def commands(port):
                                        log_level=QUIET_LOG_LEVEL.lower())]
 
 
-def banner(port):
+def banner(port, crous_port=None):
     """What the demo prints once it serves; the logins table comes last."""
     base = f"http://{HOST}:{port}"
     paragraphs = [
@@ -109,6 +169,10 @@ def banner(port):
         _("Pushes go to a stand-in access system, written to %(path)s, and to the ESC router "
           "this demo serves at %(url)s/esc-rest/. A card's QR code leads to %(url)s/v/<ESCN>, "
           "which says whether it is valid.") % {"path": access_log_path(), "url": base},
+        _("CROUS / Izly: the cards of the students who consent go to a CROUS API emulator; "
+          "%(url)s/_emulator/ lists its right-holders and smartcards (a card declared lost is "
+          "opposed there with reason DP). Its client secret, a demo one, is in %(secret)s.")
+        % {"url": crous_url(port, crous_port), "secret": crous_secret_path()},
         _("Press Ctrl+C to stop."),
     ]
     wrapped = [textwrap.fill(text, width=92, break_long_words=False, break_on_hyphens=False)

@@ -26,6 +26,7 @@ from campuscard.demo import directory
 from campuscard.demo.access import DemoAccessTarget
 from campuscard.demo.portraits import portrait_jpeg
 from campuscard.institutions.models import Establishment
+from campuscard.integrations.crous.models import CrousEstablishment
 from campuscard.people import services as people
 from campuscard.people.models import Person, Population, StaffRole
 
@@ -44,6 +45,16 @@ ESTABLISHMENTS = [
      "escn_prefix": "001", "uai": "0761613L", "auto_enable": True,
      "pickup_place": "Scolarité, bâtiment Magellan"},
 ]
+# Each establishment's CROUS settings (demo values): distinct card number ranges, as the
+# emulator, like CROUS, takes each CROUS card number (idZdc) once.
+CROUS_SETTINGS = {
+    "univ-rouen": {"crous_number": "22", "id_transmitter": 0x0761, "id_mapping": 1,
+                   "pix_ss": "0001", "pix_nn": "0001", "appl": "0106",
+                   "card_number_base": 76190000},
+    "insa-rouen": {"crous_number": "22", "id_transmitter": 0x0761, "id_mapping": 1,
+                   "pix_ss": "0001", "pix_nn": "0001", "appl": "0106",
+                   "card_number_base": 76130000},
+}
 # (code, English name, French name, renewal fee: None when renewal is free)
 POPULATIONS = [("student", "Student", "Étudiant", None), ("staff", "Staff", "Personnel", None),
                ("guest", "Guest", "Invité", Decimal("8.00"))]
@@ -64,7 +75,13 @@ STUDENTS = [
     ("nouvel-etudiant", "hugo.lefebvre@univ-rouen.fr", "new", _("student, first request")),
     ("sans-carte", "alix.girard@univ-rouen.fr", "none", _("student without a card yet")),
     ("ancien-etudiant", "lea.moreau@univ-rouen.fr", "caduc", _("former student, expired card")),
+    # None: the crowd's scenario at their place in the file (here "encoded"), so that the
+    # crowd's stories stay as they were.
+    ("carte-prete", "gabriel.laurent@univ-rouen.fr", None,
+     _("student, card ready to be enabled, pays with Izly")),
 ]
+# Students who log in and pay their meals with Izly: they consent to CROUS, whatever the draw.
+IZLY_STUDENTS = {"etudiant", "etudiante-insa", "carte-prete"}
 
 # The final state of each of a person's successive cards. A later card renews the one before
 # when it can.
@@ -118,6 +135,15 @@ def connect_to_demo_router(establishment):
     establishment.save(update_fields=["esc_router_key", "verifier_prefix"])
 
 
+def connect_to_demo_crous():
+    """Both establishments send to CROUS (the demo's emulator), with their CROUS settings."""
+    for code, fields in CROUS_SETTINGS.items():
+        establishment = Establishment.objects.filter(code=code).first()
+        if establishment is not None:
+            CrousEstablishment.objects.get_or_create(establishment=establishment,
+                                                     defaults=fields)
+
+
 def point_qr_codes_here():
     """The demo may be served on another port than last time: its QR codes follow."""
     Establishment.objects.filter(code__in=[e["code"] for e in ESTABLISHMENTS]).update(
@@ -166,6 +192,7 @@ class Demo:
                                                                 defaults=fields)[0]
             connect_to_demo_router(establishment)
             self.establishments[data["code"]] = establishment
+        connect_to_demo_crous()
 
     def make_populations(self):
         for code, en, fr, fee in POPULATIONS:
@@ -183,14 +210,14 @@ class Demo:
 
     def directory_people(self):
         """{eppn: (person, scenario)} in the directory's order: the students who log in have
-        their own scenario, the others take the crowd's in turn."""
+        their own scenario (or the crowd's, when None), the others take the crowd's in turn."""
         own = {eppn: scenario for _username, eppn, scenario, _text in STUDENTS}
         eppns = directory.eppns_in_file_order()
         found = Person.objects.select_related("establishment", "population").in_bulk(
             eppns, field_name="eppn")
         stories, crowd = {}, 0
         for eppn in eppns:
-            if eppn in own:
+            if own.get(eppn):
                 stories[eppn] = (found[eppn], own[eppn])
             else:
                 stories[eppn] = (found[eppn], CROWD[crowd % len(CROWD)])
@@ -200,7 +227,7 @@ class Demo:
     def make_history(self, person, scenario):
         """The person's consents and successive cards, as their scenario tells."""
         if person.population.code == "student":
-            for consent, given in self.student_consents().items():
+            for consent, given in self.student_consents(person).items():
                 if given:
                     person = people.set_consent(person, self.holder_or_manager(person), consent,
                                                 True)
@@ -209,9 +236,12 @@ class Demo:
         for final in SCENARIOS[scenario]:
             card = self.walk(self.new_card(person, card, photo), State(final))
 
-    def student_consents(self):
+    def student_consents(self, person):
         rng = self.rng
-        return {"esc": True, "crous": rng.random() < 0.7, "photo": rng.random() < 0.5}
+        consents = {"esc": True, "crous": rng.random() < 0.7, "photo": rng.random() < 0.5}
+        if person.user_id and person.user.get_username() in IZLY_STUDENTS:
+            consents["crous"] = True
+        return consents
 
     # --- cards ---
 
