@@ -1,6 +1,12 @@
 from django.urls import path
 
-from campuscard.backoffice import crous_tariffs, crous_views, sources_views, views
+from campuscard.backoffice import (
+    crous_smartcards,
+    crous_tariffs,
+    crous_views,
+    sources_views,
+    views,
+)
 
 app_name = "backoffice"
 
@@ -24,6 +30,8 @@ urlpatterns = [
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
     path("crous/tariffs/", crous_tariffs.tariff_rules_page, name="crous_tariffs"),
+    path("crous/smartcards/import/", crous_smartcards.import_page,
+         name="crous_smartcards_import"),
     path("crous/tariffs/person/", crous_tariffs.tariff_for_person, name="crous_tariff_person"),
     path("crous/tariffs/<slug:code>/refresh/", crous_tariffs.refresh_now,
          name="crous_tariffs_refresh"),
