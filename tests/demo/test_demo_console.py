@@ -144,6 +144,6 @@ def test_a_first_start_prints_no_mails_and_ends_with_the_logins(tmp_path):
 
     lines = printed.rstrip().splitlines()
     table = lines[-len(LOGINS):]
-    assert [line.split()[0] for line in table] == LOGINS
+    assert [line.split()[0] for line in table] == LOGINS, printed[-3000:]
     assert all(line.split()[1] == "demo" for line in table)
     assert lines[-len(LOGINS) - 1].split()[:2] == ["Login", "Password"]

@@ -9,6 +9,7 @@ import secrets
 import textwrap
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from campuscard.core import processes
 from campuscard.demo import directory, story
 from campuscard.demo.access import DEMO_TARGET, access_log_path
 from campuscard.integrations.crous.emulator import EmulatorServer
+from campuscard.integrations.crous.models import CrousEstablishment
 
 HOST = "127.0.0.1"
 FILE_MAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
@@ -127,9 +129,20 @@ def crous_emulator_path():
 def start_crous_emulator(port, crous_port=None):
     """The CROUS API emulator, served by a thread of this process: it listens before the worker
     starts pushing to it. Raises OSError when its port was taken meanwhile."""
-    return EmulatorServer({CROUS_CLIENT_ID: crous_secret()}, host=HOST,
-                          port=crous_port_for(port, crous_port),
-                          db_path=str(crous_emulator_path())).start()
+    emulator = EmulatorServer({CROUS_CLIENT_ID: crous_secret()}, host=HOST,
+                              port=crous_port_for(port, crous_port),
+                              db_path=str(crous_emulator_path())).start()
+    give_tariff_grids(emulator)
+    return emulator
+
+
+def give_tariff_grids(emulator):
+    """The demo's CROUS has a tariff grid for each establishment, as a real one does."""
+    for crous_number, uai in CrousEstablishment.objects.filter(
+            establishment__code__in=story.CROUS_SETTINGS).values_list(
+            "crous_number", "establishment__uai"):
+        httpx.put(f"{emulator.url}/_emulator/rules/{crous_number}/{uai}",
+                  json=story.CROUS_TARIFF_GRID, timeout=5).raise_for_status()
 
 
 def sources_file():

@@ -55,6 +55,13 @@ CROUS_SETTINGS = {
                    "pix_ss": "0001", "pix_nn": "0001", "appl": "0106",
                    "card_number_base": 76130000},
 }
+# The tariff grid the demo's CROUS gives each establishment (statuses as CNOUS codes: etd
+# student, prs staff; index ranges for staff), fetched by the worker's daily job.
+CROUS_TARIFF_GRID = [
+    {"statusCode": "etd", "indexMin": None, "indexMax": None, "idCompanyRate": 10, "idRate": 1},
+    {"statusCode": "prs", "indexMin": 0, "indexMax": 349, "idCompanyRate": 20, "idRate": 2},
+    {"statusCode": "prs", "indexMin": 350, "indexMax": None, "idCompanyRate": 20, "idRate": 3},
+]
 # (code, English name, French name, renewal fee: None when renewal is free)
 POPULATIONS = [("student", "Student", "Étudiant", None), ("staff", "Staff", "Personnel", None),
                ("guest", "Guest", "Invité", Decimal("8.00"))]
