@@ -31,9 +31,13 @@ def _fresh_cache():
     """The rate limiter counts in the cache: each test starts with no checks counted."""
     from django.core.cache import cache
 
+    from campuscard.core import outbox
+
     cache.clear()
+    outbox.forget_cached_targets()  # a rolled-back test's connections must not linger
     yield
     cache.clear()
+    outbox.forget_cached_targets()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def card_payload(card):
         "card_id": card.pk, "state": card.state, "escn": str(card.escn) if card.escn else None,
         "csn": card.csn, "disable_reason": card.disable_reason or None,
         "eppn": person.eppn, "person_id": person.pk, "establishment": card.establishment.code,
+        "population": person.population.code if person.population_id else None,
         "pic": card.establishment.pic,
         "rights_end": person.rights_end.isoformat() if person.rights_end else None,
         "esc_consent": person.esc_consent, "crous_consent": person.crous_consent,

@@ -1,9 +1,12 @@
 """The outbox: changes other systems must hear of, written in the same transaction as the change.
 
 A target is a small class per external system (`integrations/<x>/target.py`) listed in the
-CAMPUSCARD_TARGETS setting or registered with `register()`. `drain()` (run by `campuscard worker`)
-delivers due rows with exponential backoff and jitter. Delivery is at least once; every row
-carries an idempotency key so a receiver applies it once.
+CAMPUSCARD_TARGETS setting or registered with `register()`. Targets a card office configures in
+the database (an export, an LDAP write-back, a webhook…) come from providers registered with
+`register_provider()`: callables returning the targets of the moment.
+
+`drain()` (run by `campuscard worker`) delivers due rows with exponential backoff and jitter.
+Delivery is at least once; every row carries an idempotency key so a receiver applies it once.
 """
 
 import logging
@@ -45,6 +48,7 @@ class Target:
 
 
 _registry = {}
+_providers = []
 _loaded = False
 
 
@@ -64,9 +68,24 @@ def unregister(name):
     _registry.pop(name, None)
 
 
+def register_provider(provider):
+    """`provider()` returns the targets configured in the database (it may cache them)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def forget_cached_targets():
+    """Providers that cache (most do) read the database again at the next call."""
+    for provider in _providers:
+        getattr(provider, "forget", lambda: None)()
+
+
 def targets():
     _load_configured()
-    return dict(_registry)
+    found = dict(_registry)
+    for provider in _providers:
+        found.update((target.name, target) for target in provider())
+    return found
 
 
 def enqueue(event, obj, payload):

@@ -112,3 +112,35 @@ class Establishment(models.Model):
     def delivery_modes(self):
         return [mode for mode, offered in (("pickup", self.pickup_offered),
                                            ("postal", self.postal_offered)) if offered]
+
+
+class Recognition(models.Model):
+    """An agreement: the cards `issuer` gives are recognised by `recogniser`'s systems (its door
+    exports, its webhooks…), for the listed populations or, when none is listed, for all.
+    Withdrawn agreements are kept, with when, for the record."""
+
+    issuer = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("cards of"))
+    recogniser = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("recognised by"))
+    populations = models.ManyToManyField(
+        "people.Population", blank=True, related_name="+", verbose_name=_("populations"),
+        help_text=_("Leave empty for every population."))
+    granted_at = models.DateTimeField(_("agreed on"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recognition agreement")
+        verbose_name_plural = _("recognition agreements")
+        ordering = ["issuer__name", "recogniser__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "recogniser"],
+                                    condition=models.Q(withdrawn_at__isnull=True),
+                                    name="one_live_recognition_per_pair"),
+            models.CheckConstraint(condition=~models.Q(issuer=models.F("recogniser")),
+                                   name="recognition_between_two_establishments"),
+        ]
+
+    def __str__(self):
+        return _("%(recogniser)s recognises the cards of %(issuer)s") % {
+            "recogniser": self.recogniser, "issuer": self.issuer}
