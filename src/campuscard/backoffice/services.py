@@ -7,7 +7,6 @@ lifecycle rules come from `cards.states` only.
 import copy
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -17,6 +16,7 @@ from campuscard.cards import states
 from campuscard.cards.models import Card
 from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
+from campuscard.core import audit
 from campuscard.core.models import OutboxItem
 from campuscard.people.models import Person, Population
 from campuscard.people.permissions import scope_of
@@ -158,47 +158,9 @@ error_message = card_services.error_message
 
 # --- what a card page shows ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: object
-    after: object
-
-
 def card_history(card):
-    """The card's audit entries, newest first, each with its `changes` listed field by field."""
-    entries = list(card.audit_entries.order_by("-at", "-id"))
-    for entry in entries:
-        entry.changes = describe_changes(entry.before, entry.after)
-        entry.reason_label = _value_label("disable_reason", entry.reason)
-    return entries
-
-
-def describe_changes(before, after):
-    """What changed, field by field; a new record lists only the fields it was given."""
-    before = before if isinstance(before, dict) else {}
-    after = after if isinstance(after, dict) else {}
-    changes = []
-    for name in dict.fromkeys([*before, *after]):
-        old, new = _value_label(name, before.get(name)), _value_label(name, after.get(name))
-        if old == new or (name not in before and new in ("", 0)):
-            continue
-        changes.append(Change(_field_label(name), old, new))
-    return changes
-
-
-def _field_label(name):
-    try:
-        return Card._meta.get_field(name).verbose_name
-    except FieldDoesNotExist:
-        return name
-
-
-def _value_label(name, value):
-    choices = {"state": State, "disable_reason": DisableReason}.get(name)
-    if choices is not None and value in choices.values:
-        return choices(value).label
-    return "" if value is None else value
+    """The card's audit entries, newest first, each in words (core.audit_labels)."""
+    return audit.label_entries(list(card.audit_entries.order_by("-at", "-id")))
 
 
 def card_pushes(card):

@@ -34,6 +34,7 @@ from campuscard.backoffice.search import search_cards
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
 from campuscard.cards.permissions import roles_on_card
+from campuscard.cards.propagation import connections
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core import outbox
 from campuscard.core.actors import Actor
@@ -184,6 +185,7 @@ def _card_page(request, card, *, submitted=None, status=200):
         "may_deliver": may_act and office.may_mark_delivered(card, roles),
         "history": office.card_history(card),
         "pushes": office.card_pushes(card),
+        "connections": connections(card),
         "other_cards": office.other_cards_of(card, request.user),
         "submitted": submitted or {},
         "esc_last_sent": esc_router.last_sent(card),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.states import PUSHED_EVENTS
-from campuscard.core import outbox
+from campuscard.core.audit import action_label, target_label
 from campuscard.core.models import OutboxItem
 
 TOLD = "told"
@@ -26,6 +26,10 @@ class Hearing:
     system: str       # the target's label, for people
     status: str       # TOLD, TELLING, RETRYING or STUCK
     at: object = None  # when it was told
+    event: str = ""   # what it is told, in words
+    queued_at: object = None
+    attempts: int = 0
+    error: str = ""   # the last failure, for the card office only
 
     @property
     def label(self):
@@ -38,17 +42,31 @@ class Hearing:
 
 def hearings(card):
     """The systems the card's current state is being pushed to, with where each push is."""
-    rows = (OutboxItem.objects.filter(object_type="card", object_id=str(card.pk),
-                                      operation__in=PUSHED_EVENTS,
-                                      created_at__gte=card.state_changed_at)
-            .order_by("target", "-id").values("target", "status", "attempts", "done_at"))
-    labels = {name: str(getattr(target, "label", "") or name)
-              for name, target in outbox.targets().items()}
+    return _latest_per_target(_pushes_of(card).filter(operation__in=PUSHED_EVENTS,
+                                                      created_at__gte=card.state_changed_at))
+
+
+def connections(card):
+    """Every system ever told of the card: the last thing sent to each, and where it is."""
+    return _latest_per_target(_pushes_of(card))
+
+
+def _pushes_of(card):
+    return OutboxItem.objects.filter(object_type="card", object_id=str(card.pk))
+
+
+def _latest_per_target(rows):
     latest = {}
-    for row in rows:
+    for row in rows.order_by("target", "-id").values(
+            "target", "operation", "status", "attempts", "done_at", "created_at", "last_error"):
         latest.setdefault(row["target"], row)
-    return sorted((Hearing(labels.get(name, name), _status(row), row["done_at"])
-                   for name, row in latest.items()), key=lambda h: h.system.lower())
+    return sorted((_hearing(row) for row in latest.values()), key=lambda h: h.system.lower())
+
+
+def _hearing(row):
+    return Hearing(target_label(row["target"]), _status(row), row["done_at"],
+                   event=action_label(row["operation"]), queued_at=row["created_at"],
+                   attempts=row["attempts"], error=row["last_error"])
 
 
 def _status(row):

@@ -4,7 +4,20 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from campuscard.core.audit_labels import (  # what people read for an entry
+    action_label,
+    describe,
+    describe_changes,
+    label_entries,
+    register_actions,
+    register_fields,
+    target_label,
+)
 from campuscard.core.models import AuditEntry
+
+__all__ = ["AuditEntry", "action_label", "build", "describe", "describe_changes", "diff",
+           "jsonable", "label_entries", "record", "register_actions", "register_fields",
+           "snapshot", "target_label"]
 
 
 def jsonable(data):
@@ -42,3 +55,4 @@ def snapshot(obj, fields):
 def diff(before, after):
     changed = {k for k in after if before.get(k) != after.get(k)}
     return ({k: before.get(k) for k in changed}, {k: after[k] for k in changed})
+

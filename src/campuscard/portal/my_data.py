@@ -10,7 +10,9 @@ from django.db.models import Count, Max, Min, Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from campuscard.core import outbox
+from campuscard.cards.propagation import connections
+from campuscard.core import audit
+from campuscard.core.audit import target_label
 from campuscard.core.models import AuditEntry, OutboxItem
 
 PERSON_FIELDS = ("eppn", "first_name", "last_name", "email", "birth_date", "ine",
@@ -40,11 +42,15 @@ def _about(person):
             | Q(object_type="card", object_id__in=card_ids))
 
 
+@dataclass
+class CardSystems:
+    card: object
+    systems: list  # cards.propagation.Hearing, one per system told of the card
+
+
 def systems_reached(person):
     """Each system that received this person's data, with when: from the pushes delivered
     (their audit entries are kept for good) and the pushes still waiting in the outbox."""
-    labels = {name: getattr(target, "label", "") or name
-              for name, target in outbox.targets().items()}
     sent = {}
     for entry in (AuditEntry.objects.filter(Q(person=person) | Q(card__person=person),
                                             action__startswith="push.", action__endswith=".done")
@@ -55,11 +61,31 @@ def systems_reached(person):
                    .exclude(status=OutboxItem.Status.DONE)
                    .values_list("target").annotate(count=Count("id")))
     return [
-        SystemReached(name, labels.get(name, name), sent.get(name, {}).get("first"),
+        SystemReached(name, target_label(name), sent.get(name, {}).get("first"),
                       sent.get(name, {}).get("last"), sent.get(name, {}).get("count", 0),
                       waiting.get(name, 0))
         for name in sorted(set(sent) | set(waiting))
     ]
+
+
+def systems_of_each_card(person):
+    """For each card, newest first, every system told of it and whether it has been."""
+    return [CardSystems(card, connections(card))
+            for card in person.cards.order_by("-requested_at", "-pk")]
+
+
+def _history(person):
+    return AuditEntry.objects.filter(Q(person=person) | Q(card__person=person))
+
+
+def holder_history(person):
+    """What happened to the person and their cards, newest first, in words; a push's error
+    is for the card office, not shown here."""
+    entries = audit.label_entries(list(_history(person).order_by("-at", "-id")))
+    for entry in entries:
+        if entry.action.startswith("push."):
+            entry.reason_label = ""
+    return entries
 
 
 def collect_my_data(person):
@@ -74,10 +100,19 @@ def collect_my_data(person):
                                 .values("consent", "given", "recorded_at")),
         "cards": [_card_data(card) for card in
                   person.cards.select_related("establishment").order_by("requested_at")],
-        "history": list(AuditEntry.objects.filter(Q(person=person) | Q(card__person=person))
-                        .order_by("at", "id")
-                        .values("at", "action", "card_id", "before", "after", "reason")),
+        "history": [_entry_data(entry) for entry in _history(person).order_by("at", "id")],
         "systems": [vars(system) for system in systems_reached(person)],
+    }
+
+
+def _entry_data(entry):
+    """An audit entry as kept, with what it means in words beside the codes."""
+    return {
+        "at": entry.at, "action": entry.action, "description": audit.describe(entry),
+        "card_id": entry.card_id, "before": entry.before, "after": entry.after,
+        "changes": [{"field": str(change.field), "before": str(change.before),
+                     "after": str(change.after)} for change in audit.describe_changes(entry)],
+        "reason": entry.reason,
     }
 
 

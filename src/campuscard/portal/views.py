@@ -216,8 +216,10 @@ def consents(request):
 @login_required
 def my_data_page(request):
     person = _person(request)
-    return render(request, "portal/my_data.html",
-                  {"person": person, "systems": my_data.systems_reached(person)})
+    return render(request, "portal/my_data.html", {
+        "person": person, "systems": my_data.systems_reached(person),
+        "cards": my_data.systems_of_each_card(person), "history": my_data.holder_history(person),
+    })
 
 
 @login_required

@@ -1,0 +1,70 @@
+"""“My data” in French: the student reads their history and who was told of each card in
+words, without codes and without the card office's error messages."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+
+from campuscard.cards.propagation import STUCK
+from tests.labelled_pushes import told_card  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+RAW = ("push.", "esc_router", "operation", "card.enabled", "export:doors-a", "mail.sent",
+       "person.consent_changed")
+
+
+@pytest.fixture
+def one_attempt(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1  # the router's first failure is for the card office
+
+
+def text_of(response):
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def french(client, student, url="/me/data/"):
+    client.force_login(student.user)
+    return client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+
+
+def test_the_french_page_shows_no_code_and_no_error(client, student, one_attempt,
+                                                    told_card):  # noqa: F811
+    response = french(client, student)
+    assert response.status_code == 200
+    text = text_of(response)
+    for code in RAW:
+        assert code not in text, code
+    assert "Connection refused" not in text and "TransientError" not in text
+    assert "Carte activée" in text and "Historique" in text
+    assert "Could not send to Routeur de la carte étudiante européenne (attempt 1)" in text
+    assert "Export: doors a" in text  # a target gone since still reads as a name
+
+
+def test_each_card_says_who_was_told_and_what_the_card_office_handles(
+        client, student, one_attempt, told_card):  # noqa: F811
+    response = french(client, student)
+    (card,) = response.context["cards"]
+    assert card.card == told_card
+    assert {s.system: s.status for s in card.systems}[
+        "Routeur de la carte étudiante européenne"] == STUCK
+    text = text_of(response)
+    assert "Routeur de la carte étudiante européenne — Carte activée: not yet: the card " \
+           "office is on it" in text
+    assert "Courriels qui vous sont envoyés — Carte activée: prévenu le" in text
+
+
+def test_the_download_describes_each_entry_in_words(client, student, told_card):  # noqa: F811
+    client.force_login(student.user)
+    archive = zipfile.ZipFile(io.BytesIO(
+        client.get("/me/data/download/", HTTP_ACCEPT_LANGUAGE="fr").content))
+    history = json.loads(archive.read("data.json"))["history"]
+    enabled = next(e for e in history if e["action"] == "card.enabled")
+    assert enabled["description"] == "Carte activée"
+    assert enabled["changes"] == [{"field": "État", "before": "Encodée", "after": "Activée"}]
+    pushed = next(e for e in history if e["action"] == "push.mail.done")
+    assert pushed["description"] == "Sent to Courriels qui vous sont envoyés"
