@@ -145,6 +145,24 @@ def test_a_different_file_of_the_same_name_is_never_overwritten(folder):
     assert os.listdir(folder) == ["doors.csv"]
 
 
+def test_a_previous_file_not_yet_taken_is_waited_for(folder):
+    (folder / "doors.csv").write_bytes(b"the previous file\n")
+    with pytest.raises(TransientError, match="still there"):
+        deliver_file(folder_destination(folder), "doors.csv", DOORS, if_exists="wait")
+    assert (folder / "doors.csv").read_bytes() == b"the previous file\n"
+    (folder / "doors.csv").unlink()  # the reader took it
+    assert deliver_file(folder_destination(folder), "doors.csv", DOORS,
+                        if_exists="wait") == Outcome.DELIVERED
+
+
+def test_a_file_named_after_a_person_replaces_the_previous_one(folder):
+    (folder / "doors.csv").write_bytes(b"the previous state\n")
+    assert deliver_file(folder_destination(folder), "doors.csv", DOORS,
+                        if_exists="replace") == Outcome.DELIVERED
+    assert os.listdir(folder) == ["doors.csv"]
+    assert (folder / "doors.csv").read_bytes() == DOORS
+
+
 def test_a_missing_folder_is_worth_another_try(tmp_path):
     destination = folder_destination(tmp_path / "not-mounted-yet")
     with pytest.raises(TransientError, match="does not exist"):
@@ -285,6 +303,16 @@ def test_a_different_file_on_the_server_is_never_overwritten(sftp_server, passwo
         deliver_file(destination, "doors.csv", DOORS)
     assert sftp_server.files() == {"in/doors.csv": b"yesterday's, kept by the reader\n"}
     assert sftp_server.counters.renames == []
+
+
+def test_a_file_on_the_server_is_replaced_when_asked(sftp_server, password_file):
+    (sftp_server.root / "in" / "doors.csv").write_bytes(b"the previous state\n")
+    destination = parse_destination(sftp_data(sftp_server, password_file=str(password_file)))
+    with pytest.raises(TransientError, match="still there"):
+        deliver_file(destination, "doors.csv", DOORS, if_exists="wait")
+    assert deliver_file(destination, "doors.csv", DOORS,
+                        if_exists="replace") == Outcome.DELIVERED
+    assert sftp_server.files() == {"in/doors.csv": DOORS}
 
 
 def test_a_missing_remote_directory_is_worth_another_try(sftp_server, password_file):

@@ -116,18 +116,28 @@ def describe(destination):
         "host": destination.host, "port": destination.port, "directory": destination.directory}
 
 
-def deliver_file(destination, name, data):
+REFUSE, WAIT, REPLACE = "refuse", "wait", "replace"
+IF_EXISTS = (REFUSE, WAIT, REPLACE)
+
+
+def deliver_file(destination, name, data, if_exists=REFUSE):
     """Put `data` at `name` in the destination, whole, once. Returns an Outcome; raises
-    TransientError (try again later) or PermanentError (a person must act)."""
+    TransientError (try again later) or PermanentError (a person must act).
+
+    A file of that name with other contents is, by `if_exists`: left alone and the delivery
+    refused (REFUSE), waited for until the system that reads the folder takes it away (WAIT),
+    or replaced in one rename (REPLACE: files named after a person, rewritten at each change)."""
+    if if_exists not in IF_EXISTS:
+        raise ValueError(f"if_exists must be one of {IF_EXISTS}")
     _check_name(name)
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("deliver_file takes the file's bytes")
     data = bytes(data)
     if destination.kind == "folder":
-        return deliver_to_folder(destination, name, data)
+        return deliver_to_folder(destination, name, data, if_exists)
     from campuscard.integrations.exports.sftp import deliver_over_sftp
 
-    return deliver_over_sftp(destination, name, data)
+    return deliver_over_sftp(destination, name, data, if_exists)
 
 
 def part_name(name):
@@ -270,17 +280,17 @@ def _public_key_in(line):
 
 # Folder delivery -------------------------------------------------------------------------------
 
-def deliver_to_folder(destination, name, data):
+def deliver_to_folder(destination, name, data, if_exists=REFUSE):
     folder = Path(destination.path)
     where = describe(destination)
     try:
         if not folder.is_dir():
             raise TransientError(_("%(where)s: the folder does not exist (or is not mounted); "
                                    "will try again.") % {"where": where})
-        if _same_file_in_folder(folder / name, data, where):
+        if _same_file_in_folder(folder / name, data, where, if_exists):
             return Outcome.ALREADY_THERE
         _remove_folder_leftovers(folder, name)
-        return _write_into_place(folder, name, data, where)
+        return _write_into_place(folder, name, data, where, if_exists)
     except PermissionError as exc:
         raise TransientError(_("%(where)s: not allowed to write (%(error)s); will try again.")
                              % {"where": where, "error": exc.strerror}) from None
@@ -289,19 +299,27 @@ def deliver_to_folder(destination, name, data):
                              % {"where": where, "error": exc.strerror or exc}) from None
 
 
-def _same_file_in_folder(final, data, where):
-    """True when `final` holds exactly `data`; False when absent; PermanentError otherwise."""
+def _same_file_in_folder(final, data, where, if_exists=REFUSE):
+    """True when `final` holds exactly `data`; False when absent (or to be replaced); an error
+    otherwise (see `if_exists`)."""
     try:
         stat = final.lstat()
     except FileNotFoundError:
         return False
-    if not final.is_file() or final.is_symlink() or stat.st_size != len(data) \
-            or final.read_bytes() != data:
-        raise _collision(where, final.name)
-    return True
+    regular = final.is_file() and not final.is_symlink()
+    if regular and stat.st_size == len(data) and final.read_bytes() == data:
+        return True
+    if regular and if_exists == REPLACE:
+        return False
+    raise occupied(where, final.name, if_exists)
 
 
-def _collision(where, name):
+def occupied(where, name, if_exists):
+    """The error for a final name already taken by other contents."""
+    if if_exists == WAIT:
+        return TransientError(_("%(where)s: the previous “%(name)s” is still there (not yet "
+                                "taken by the system that reads it); will try again.")
+                              % {"where": where, "name": name})
     return PermanentError(_("%(where)s: “%(name)s” is already there with other contents; it was "
                             "left as it is. Move it away, then retry.")
                           % {"where": where, "name": name})
@@ -316,7 +334,7 @@ def _remove_folder_leftovers(folder, name):
                     os.unlink(entry.path)
 
 
-def _write_into_place(folder, name, data, where):
+def _write_into_place(folder, name, data, where, if_exists=REFUSE):
     part = folder / part_name(name)
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -324,7 +342,11 @@ def _write_into_place(folder, name, data, where):
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        outcome = _link_into_place(part, folder / name, data, where)
+        if if_exists == REPLACE:
+            os.replace(part, folder / name)
+            outcome = Outcome.DELIVERED
+        else:
+            outcome = _link_into_place(part, folder / name, data, where)
         _fsync_folder(folder)
         return outcome
     finally:

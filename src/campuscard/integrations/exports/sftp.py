@@ -1,9 +1,9 @@
 """SFTP delivery with asyncssh: the server's host key pinned, a password or a key read from a
 file, the file uploaded under a hidden temporary name and renamed into place.
 
-The rename is SFTP's standard one, which refuses to replace an existing file (asyncssh's
-`posix_rename` would replace it): the final name appears whole, once, and never over a file
-someone else put there.
+The rename is SFTP's standard one, which refuses to replace an existing file: the final name
+appears whole, once, and never over a file someone else put there. Only a format that names
+its files after a person (rewritten at each change) replaces, with `posix_rename`.
 """
 
 import asyncio
@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 
 from campuscard.core.outbox import PermanentError, TransientError
 from campuscard.integrations.exports.delivery import (
+    REFUSE,
+    REPLACE,
     Outcome,
     describe,
     is_part_of,
+    occupied,
     part_name,
 )
 
@@ -26,12 +29,12 @@ logger = logging.getLogger("campuscard.exports")
 READ_BLOCK = 1 << 20
 
 
-def deliver_over_sftp(destination, name, data):
+def deliver_over_sftp(destination, name, data, if_exists=REFUSE):
     """Sync entry point for the worker: one event loop per delivery, closed on return."""
     where = describe(destination)
     credentials = _credentials(destination, where)
     try:
-        return asyncio.run(_deliver(destination, credentials, name, data))
+        return asyncio.run(_deliver(destination, credentials, name, data, if_exists))
     except asyncssh.HostKeyNotVerifiable:
         raise PermanentError(_(
             "%(where)s: the server's host key is not the pinned one, so nothing was sent. If the "
@@ -72,7 +75,7 @@ def _credentials(destination, where):
     return options
 
 
-async def _deliver(destination, credentials, name, data):
+async def _deliver(destination, credentials, name, data, if_exists):
     pinned = [asyncssh.import_public_key(key) for key in destination.host_keys]
     async with asyncio.timeout(destination.timeout * 4), asyncssh.connect(
         destination.host, destination.port, username=destination.username,
@@ -80,41 +83,56 @@ async def _deliver(destination, credentials, name, data):
         gss_auth=False, gss_kex=False, connect_timeout=destination.timeout,
         login_timeout=destination.timeout, **credentials,
     ) as connection, connection.start_sftp_client() as sftp:
-        return await _upload(sftp, destination.directory, name, data, describe(destination))
+        return await _upload(sftp, destination.directory, name, data, describe(destination),
+                             if_exists)
 
 
-async def _upload(sftp, directory, name, data, where):
+async def _upload(sftp, directory, name, data, where, if_exists):
     final = posixpath.join(directory, name)
-    if await _same_file_on_server(sftp, final, data, where):
+    if await _same_file_on_server(sftp, final, data, where, if_exists):
         return Outcome.ALREADY_THERE
     await _remove_leftovers(sftp, directory, name)
     part = posixpath.join(directory, part_name(name))
     try:
         async with sftp.open(part, "xb") as stream:
             await stream.write(data)
-        await sftp.rename(part, final)
+        if if_exists == REPLACE:
+            await _replace(sftp, part, final)
+        else:
+            await sftp.rename(part, final)
     except asyncssh.SFTPError:
         with contextlib.suppress(asyncssh.Error, OSError):
             await sftp.remove(part)
         # The final name taken meanwhile by another attempt at this same delivery?
-        if await _same_file_on_server(sftp, final, data, where):
+        if await _same_file_on_server(sftp, final, data, where, if_exists):
             return Outcome.ALREADY_THERE
         raise
     return Outcome.DELIVERED
 
 
-async def _same_file_on_server(sftp, final, data, where):
-    """True when `final` holds exactly `data`; False when absent; PermanentError otherwise."""
+async def _replace(sftp, part, final):
+    """One atomic rename over the old file where the server offers it (OpenSSH does)."""
+    try:
+        await sftp.posix_rename(part, final)
+    except asyncssh.SFTPOpUnsupported:
+        with contextlib.suppress(asyncssh.SFTPNoSuchFile):
+            await sftp.remove(final)
+        await sftp.rename(part, final)
+
+
+async def _same_file_on_server(sftp, final, data, where, if_exists):
+    """True when `final` holds exactly `data`; False when absent (or to be replaced); an error
+    otherwise (see delivery.deliver_file)."""
     try:
         attrs = await sftp.lstat(final)
     except asyncssh.SFTPNoSuchFile:
         return False
     regular = attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
-    if not regular or attrs.size != len(data) or await _read(sftp, final) != data:
-        raise PermanentError(_("%(where)s: “%(name)s” is already there with other contents; it "
-                               "was left as it is. Move it away, then retry.")
-                             % {"where": where, "name": posixpath.basename(final)})
-    return True
+    if regular and attrs.size == len(data) and await _read(sftp, final) == data:
+        return True
+    if regular and if_exists == REPLACE:
+        return False
+    raise occupied(where, posixpath.basename(final), if_exists)
 
 
 async def _read(sftp, path):
