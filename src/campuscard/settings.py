@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",
+    "campuscard.integrations.exports",
     "campuscard.router",
     "campuscard.demo",
 ]

@@ -31,6 +31,10 @@ class Card(models.Model):
     escn = models.UUIDField(_("ESCN"), null=True, blank=True, unique=True)
     csn = models.CharField(_("chip serial number"), max_length=20, null=True, blank=True,
                            unique=True, validators=[validate_csn])
+    access_control_id = models.CharField(
+        _("access-control number"), max_length=20, blank=True, default="", db_default="",
+        help_text=_("Given when the card is encoded; unique within its establishment. Door "
+                    "and access-control systems know the card by it."))
     photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
     reject_count = models.PositiveIntegerField(_("rejections"), default=0)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -58,6 +62,9 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(state="ENABLED"),
                                     name="one_enabled_card_per_person"),
+            models.UniqueConstraint(fields=["establishment", "access_control_id"],
+                                    condition=~Q(access_control_id=""),
+                                    name="access_control_id_unique_per_establishment"),
         ]
         indexes = [
             # (state) and (establishment, state, person) make the search's counts index-only.

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from campuscard.cards import states
 from campuscard.cards.models import Card
+from campuscard.cards.numbers import allocate_access_control_id
 from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import DisableReason, IllegalTransition, NotAllowed, State
 from campuscard.core import audit, outbox
@@ -19,7 +20,7 @@ from campuscard.esc.escn import generate_escn
 from campuscard.esc.esi import assign_esi
 
 AUDITED_FIELDS = ("state", "csn", "disable_reason", "rejection_reason", "reject_count",
-                  "delivered_at", "escn")
+                  "delivered_at", "escn", "access_control_id")
 
 
 class StaleCard(IllegalTransition):
@@ -31,7 +32,8 @@ def card_payload(card):
     person = card.person
     return {
         "card_id": card.pk, "state": card.state, "escn": str(card.escn) if card.escn else None,
-        "csn": card.csn, "disable_reason": card.disable_reason or None,
+        "csn": card.csn, "access_control_id": card.access_control_id or None,
+        "disable_reason": card.disable_reason or None,
         "eppn": person.eppn, "person_id": person.pk, "establishment": card.establishment.code,
         "population": person.population.code if person.population_id else None,
         "pic": card.establishment.pic,
@@ -187,6 +189,7 @@ def _apply(card, transition, role, actor, *, reason, disable_reason, csn):
         card.rejection_reason = reason.strip()
     if transition.target == State.ENCODED:
         _bind_chip(card, csn)
+        allocate_access_control_id(card)
         card.encoded_at = now
     if transition.target == State.DISABLED:
         card.disable_reason = states.disable_reason(transition, role, disable_reason)

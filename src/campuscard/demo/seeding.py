@@ -137,6 +137,8 @@ class Seeder:
         self.today = timezone.localdate()
         self.next_person_id = (Person.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.next_card_id = (Card.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.access_control_numbers = {e.pk: e.last_access_control_number
+                                       for e in establishments}
         self.report = SeedReport()
 
     def write_batch(self, counts):
@@ -148,8 +150,13 @@ class Seeder:
         with transaction.atomic():
             write_rows(Person, people)
             write_rows(Card, cards)
+            self.save_access_control_counters()
         self.report.people += len(people)
         self.report.cards += len(cards)
+
+    def save_access_control_counters(self):
+        for pk, number in self.access_control_numbers.items():
+            Establishment.objects.filter(pk=pk).update(last_access_control_number=number)
 
     # --- people ---
 
@@ -215,7 +222,8 @@ class Seeder:
             "state": state.value, "state_changed_at": requested_at, "state_changed_by_id": None,
             "requested_at": requested_at,
             "escn": generate_escn(establishment.escn_prefix, establishment.pic),
-            "csn": None, "photo": "", "reject_count": 0, "rejection_reason": "",
+            "csn": None, "access_control_id": "", "photo": "", "reject_count": 0,
+            "rejection_reason": "",
             "disable_reason": "", "renewal_of_id": None, "renewal_reason": "",
             "encoded_at": None, "enabled_at": None, "delivered_at": None, "delivered_by_id": None,
             "delivery_mode": "pickup", "postal_address": "", "rules_accepted_at": None,
@@ -236,7 +244,8 @@ class Seeder:
             row.update(reject_count=1, rejection_reason="Photo non conforme")
         if state in ENCODED_STATES:
             at = min(self.now, at + datetime.timedelta(hours=rng.randrange(24, 24 * 20)))
-            row.update(encoded_at=at, csn=csn_for(row["id"]))
+            row.update(encoded_at=at, csn=csn_for(row["id"]),
+                       access_control_id=self.next_access_control_id(row["establishment_id"]))
         if state in WAS_ENABLED:
             row.update(enabled_at=at, delivered_at=at)
         if state in (State.DISABLED, State.CADUC, State.DESTROYED):
@@ -244,6 +253,12 @@ class Seeder:
         if state == State.DISABLED:
             row["disable_reason"] = rng.choice(DISABLE_REASONS)
         row["state_changed_at"] = min(self.now, at + datetime.timedelta(hours=rng.randrange(48)))
+
+
+    def next_access_control_id(self, establishment_id):
+        """As cards.numbers gives them when a card is encoded: the establishment's next."""
+        self.access_control_numbers[establishment_id] += 1
+        return str(self.access_control_numbers[establishment_id])
 
 
 def pick(rng, weights):

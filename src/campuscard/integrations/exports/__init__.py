@@ -1,0 +1,1 @@
+"""Access-control file exports: formats as data (see formats.py and docs/exports.md)."""
