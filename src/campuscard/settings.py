@@ -372,6 +372,7 @@ CAMPUSCARD_PERIODIC_TASKS = [
     ("campuscard.people.tasks.sync_sources", datetime.timedelta(hours=1)),
     ("campuscard.people.tasks.sync_sources_full", datetime.timedelta(days=1)),
     ("campuscard.integrations.crous.tasks.refresh_tariff_rules", datetime.timedelta(days=1)),
+    ("campuscard.integrations.exports.tasks.write_export_files", datetime.timedelta(minutes=1)),
 ]
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected

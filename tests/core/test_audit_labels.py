@@ -42,7 +42,7 @@ def written_codes():
     return codes
 
 
-def test_every_action_code_written_in_the_source_has_a_label():
+def test_every_action_code_written_in_the_source_has_a_label(db):
     codes = written_codes()
     assert {"card.delivered", "mail.sent", "push.crous.reopen_requested",
             "crous.push_again", "person.esc_withdrawn"} <= codes  # the scan finds them
@@ -64,7 +64,7 @@ def test_codes_computed_at_run_time_are_only_the_ones_covered_above():
     assert sites == COMPUTED_SITES, "a new computed action code: give it a label and list it"
 
 
-def test_pushes_are_told_by_the_target_label_even_for_targets_added_later():
+def test_pushes_are_told_by_the_target_label_even_for_targets_added_later(db):
     class Doors(outbox.Target):
         name, label = "export:doors-a", "Doors of building A"
 

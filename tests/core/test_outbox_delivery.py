@@ -335,7 +335,8 @@ def test_the_worker_runs_the_rights_sweep(student, other_student, manager_a):
         sweep_rights_ends.module_path, prune_done_pushes.module_path,
         send_rights_end_reminders.module_path, sync_sources.module_path,
         sync_sources_full.module_path,
-        "campuscard.integrations.crous.tasks.refresh_tariff_rules"}
+        "campuscard.integrations.crous.tasks.refresh_tariff_rules",
+        "campuscard.integrations.exports.tasks.write_export_files"}
 
     Worker(interval=0).run_once()
 

@@ -145,3 +145,35 @@ class OutboxRetryForm(forms.Form):
     def item_ids(self):
         only = self.cleaned_data.get("only")
         return [only] if only else self.cleaned_data["item"]
+
+
+class RecognitionForm(forms.Form):
+    """A new agreement: `recogniser`'s systems recognise the cards of `issuer`."""
+
+    issuer = forms.ModelChoiceField(queryset=None, label=_("Cards of"))
+    recogniser = forms.ModelChoiceField(queryset=None, label=_("Recognised by"))
+    populations = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("Populations"),
+        help_text=_("Leave empty for every population."))
+
+    def __init__(self, *args, scope, **kwargs):
+        from campuscard.people.models import Population
+
+        super().__init__(*args, **kwargs)
+        establishments = scope.establishments().order_by("name")
+        self.fields["issuer"].queryset = establishments
+        self.fields["recogniser"].queryset = establishments
+        self.fields["populations"].queryset = Population.objects.order_by("code")
+        self.scope = scope
+
+    def clean(self):
+        cleaned = super().clean()
+        issuer, recogniser = cleaned.get("issuer"), cleaned.get("recogniser")
+        if issuer and recogniser:
+            if issuer == recogniser:
+                raise ValidationError(_("Choose two different establishments."))
+            if not (self.scope.manages_all_of(issuer.pk)
+                    and self.scope.manages_all_of(recogniser.pk)):
+                raise ValidationError(_("Only someone who manages both establishments can "
+                                        "make an agreement between them."))
+        return cleaned

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from campuscard.backoffice import (
+    agreements_views,
     crous_smartcards,
     crous_tariffs,
     crous_views,
+    exports_views,
     sources_views,
     views,
 )
@@ -29,6 +31,16 @@ urlpatterns = [
     path("sources/<slug:name>/sync/", sources_views.sync_source_now, name="sources_sync"),
     path("outbox/", views.outbox_failed, name="outbox"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),
+    path("exports/", exports_views.export_list, name="exports"),
+    path("exports/<slug:code>/", exports_views.export_detail, name="export"),
+    path("exports/<slug:code>/snapshot/", exports_views.export_snapshot, name="export_snapshot"),
+    path("exports/<slug:code>/files/<int:file_id>/", exports_views.export_file_lines,
+         name="export_file"),
+    path("exports/<slug:code>/files/<int:file_id>/download/",
+         exports_views.export_file_download, name="export_file_download"),
+    path("agreements/", agreements_views.agreement_list, name="agreements"),
+    path("agreements/<int:agreement_id>/withdraw/", agreements_views.agreement_withdraw,
+         name="agreement_withdraw"),
     path("crous/tariffs/", crous_tariffs.tariff_rules_page, name="crous_tariffs"),
     path("crous/smartcards/import/", crous_smartcards.import_page,
          name="crous_smartcards_import"),

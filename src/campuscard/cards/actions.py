@@ -22,4 +22,8 @@ register_actions({
     "card.expired": _("Card expired"),
     "card.unexpired": _("Rights restored"),
     "card.delivered": _("Card handed over"),
+    "card.recognised": _("Card recognised by another establishment"),
+    "card.recognition_withdrawn": _("Card no longer recognised by another establishment"),
+    "recognition.agreed": _("Agreement between establishments recorded"),
+    "recognition.withdrawn": _("Agreement between establishments withdrawn"),
 })

@@ -74,6 +74,12 @@ def register_provider(provider):
         _providers.append(provider)
 
 
+def registered():
+    """The targets of the settings and of register(), without the providers' (no query)."""
+    _load_configured()
+    return dict(_registry)
+
+
 def forget_cached_targets():
     """Providers that cache (most do) read the database again at the next call."""
     for provider in _providers:

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0003_card_delivery_mode_card_fee_due_card_postal_address_and_more'),
-        ('institutions', '0005_establishment_access_control_counter'),
+        ('institutions', '0006_establishment_access_control_counter'),
         ('people', '0007_staff_roles_from_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

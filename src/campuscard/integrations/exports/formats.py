@@ -61,6 +61,7 @@ QUOTING = ("none", "minimal", "all")
 LINE_ENDINGS = ("\r\n", "\n")
 GROUPINGS = ("batch", "per_person")
 MODES = ("changes", "snapshot")
+IF_EXISTS = ("wait", "replace", "refuse")
 SELECTIONS = ("one_per_person", "all_cards")
 DEFAULT_STATES = ("ENABLED", "DISABLED", "CADUC")
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
@@ -72,7 +73,7 @@ TIME_DIRECTIVES = frozenset("HIpMSfzZcX")
 FORMAT_KEYS = frozenset({
     "columns", "separator", "quoting", "quote_char", "encoding", "line_ending", "header",
     "file_name", "grouping", "mode", "selection", "states", "require_enabled_date",
-    "lines_per_file", "every_minutes",
+    "lines_per_file", "every_minutes", "if_exists",
 })
 COLUMN_KEYS = frozenset({"title", "value", "constant", "format", "max", "map", "fallback",
                          "length", "prefix", "csn"})
@@ -123,6 +124,9 @@ class ExportFormat:
     require_enabled_date: bool = False
     lines_per_file: int = 0
     every_minutes: int = 0
+    # A file of that name already at the destination with other contents: "wait" until the
+    # reader takes it, "replace" it (files named after a person), or "refuse" (a person looks).
+    if_exists: str = "wait"
 
     @cached_property
     def compiled(self):
@@ -153,6 +157,8 @@ def parse_format(data):
         require_enabled_date=_bool(data, "require_enabled_date", False),
         lines_per_file=_count(data, "lines_per_file", 0),
         every_minutes=_count(data, "every_minutes", 0),
+        if_exists=_choice(data, "if_exists", IF_EXISTS,
+                          "replace" if data.get("grouping") == "per_person" else "wait"),
     )
     _check_line_safety(fmt)
     _check_file_name(fmt)

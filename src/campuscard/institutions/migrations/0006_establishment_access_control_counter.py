@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institutions', '0004_seal_router_key'),
+        ('institutions', '0005_recognition'),
     ]
 
     operations = [
