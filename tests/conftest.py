@@ -58,7 +58,8 @@ def _mails_only_where_tested():
     """Outside tests/notifications, mail rows would be noise in the outbox assertions."""
     from campuscard.core import outbox
 
-    target = outbox.targets().get("mail")
+    outbox._load_configured()
+    target = outbox._registry.get("mail")  # not targets(): its providers read the database
     outbox.unregister("mail")
     yield
     if target is not None:
