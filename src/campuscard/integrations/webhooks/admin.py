@@ -5,12 +5,15 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.template.response import TemplateResponse
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.states import State
 from campuscard.core import audit
 from campuscard.core.actors import Actor
 from campuscard.core.admin import AuditedAdmin
+from campuscard.integrations.webhooks import templates
 from campuscard.integrations.webhooks.models import (
     CARD_EVENT_CHOICES,
     EVENT_CHOICES,
@@ -107,6 +110,16 @@ def reveal(request, model_admin, revealed):
     return response
 
 
+def _variables_help():
+    listed = format_html_join(", ", "<code>{{{}}}</code> ({})", templates.VARIABLES.items())
+    return format_html("{} {}", _("Addresses, bodies and headers may use these variables; in "
+                                  "an address each value is percent-encoded, in a JSON body "
+                                  "it is JSON-escaped inside its string:"), listed)
+
+
+variables_help = lazy(_variables_help, str)()
+
+
 @admin.register(RestCall)
 class RestCallAdmin(ConnectionAdmin):
     form = RestCallForm
@@ -115,7 +128,8 @@ class RestCallAdmin(ConnectionAdmin):
     fieldsets = [
         (None, {"fields": (*CONNECTION_FIELDS, "events", "timeout", "not_found_is_nothing")}),
         (_("Which cards"), {"fields": FILTER_FIELDS}),
-        (_("When the card is valid"), {"fields": ("valid_method", "valid_url", "valid_body")}),
+        (_("When the card is valid"), {"fields": ("valid_method", "valid_url", "valid_body"),
+                                       "description": variables_help}),
         (_("When the card is not valid"), {"fields": ("invalid_method", "invalid_url",
                                                       "invalid_body")}),
         (_("Headers and secret"), {"fields": ("headers", "new_secret", "clear_secret")}),

@@ -128,9 +128,10 @@ class RestCall(Connection):
                                         (f"{group}_body", templates.check_body, body)):
                 if value.strip():
                     _collect(errors, field, check, value)
-            if templates.uses_secret(url + body):
-                errors.setdefault(f"{group}_url", []).append(ValidationError(
-                    _("{secret} may only be used in a header."), code="secret"))
+            for field, value in ((f"{group}_url", url), (f"{group}_body", body)):
+                if templates.uses_secret(value):
+                    errors.setdefault(field, []).append(ValidationError(
+                        _("{secret} may only be used in a header."), code="secret"))
         _collect(errors, "headers", templates.check_headers, self.headers)
         if templates.uses_secret(self.headers) and not self.secret:
             errors.setdefault("secret", []).append(ValidationError(
