@@ -2,6 +2,7 @@
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -199,3 +200,32 @@ def test_an_inactive_hook_or_an_unchosen_event_is_not_told(student, manager_a):
     assert not rows(off).exists() and not rows(persons_only).exists()
     assert off.events == list(CARD_EVENTS)  # every card event by default
     assert "card.recognised" in off.events and "person.updated" not in off.events
+
+
+def documented_receiver(secret):
+    """The receiver docs/integrations-webhooks.md shows, as written there."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations-webhooks.md").read_text()
+    section = doc.split("### A receiver in Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(code, "integrations-webhooks.md", "exec"), namespace)  # noqa: S102
+    namespace["SECRET"] = secret.encode()
+    return namespace["receive"]
+
+
+def test_the_documented_receiver_accepts_a_push_once_and_refuses_forgeries(student, manager_a):
+    with Receiver() as receiver:
+        hook = make_hook("documented", receiver.url)
+        card_in_state(student, State.ENABLED, manager_a)
+        outbox.drain()
+    [request] = receiver.requests
+    receive = documented_receiver(hook.secret)
+    assert receive(request.headers, request.body) is True
+    assert receive(request.headers, request.body) is False  # a retry: not applied again
+    with pytest.raises(PermissionError, match="bad signature"):
+        receive(request.headers, request.body.replace(b"ENABLED", b"DISABLED"))
+    old = signing.signed_headers(hook.secret, request.body, now=time.time() - 301)
+    with pytest.raises(PermissionError, match="too old"):
+        receive({**request.headers, **old}, request.body)
+    with pytest.raises(PermissionError, match="bad signature"):
+        documented_receiver("another secret")(request.headers, request.body)
