@@ -41,7 +41,7 @@ def seed_holder(emulator, identifier, **fields):
         (identifier, json.dumps(body), fields.get("rne_org_code") or ""))
 
 
-def test_the_target_is_configured_by_default():
+def test_the_target_is_configured_by_default(db):  # targets() reads configured connections
     assert isinstance(outbox.targets()["crous"], CrousTarget)
 
 

@@ -44,7 +44,7 @@ def keyed_a(est_a):
     return est_a
 
 
-def test_the_target_is_configured_by_default():
+def test_the_target_is_configured_by_default(db):  # targets() reads configured connections
     assert isinstance(outbox.targets()[TARGET], EscRouterTarget)
 
 

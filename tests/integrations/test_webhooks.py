@@ -65,7 +65,9 @@ def test_a_push_arrives_signed_with_the_hooks_own_secret(student, manager_a):
                      "object_id": str(card.pk), "created_at": row.created_at.isoformat(),
                      "data": row.payload}
     assert event["data"]["csn"] == card.csn and "issuer" not in event["data"]
-    stored = connection.cursor().execute("SELECT secret FROM webhooks_webhook").fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM webhooks_webhook")
+        [stored] = cursor.fetchone()
     assert stored.startswith("sealed:") and hook.secret not in stored
 
 

@@ -100,3 +100,12 @@ def test_a_rest_call_using_an_unknown_variable_is_refused(admin_client):
     assert response.status_code == 200
     assert "Unknown variable {uid}." in response.content.decode()
     assert not RestCall.objects.exists()
+
+
+def test_the_add_pages_show_the_choices_and_the_variables(admin_client):
+    hook_page = admin_client.get(f"{ADMIN}/webhook/add/").content.decode()
+    assert 'value="card.recognised"' in hook_page and 'value="person.updated"' in hook_page
+    assert 'name="secret"' not in hook_page
+    call_page = admin_client.get(f"{ADMIN}/restcall/add/").content.decode()
+    assert "<code>{csn_reversed}</code>" in call_page and 'value="person.updated"' not in call_page
+    assert 'name="new_secret"' in call_page and 'name="secret"' not in call_page
