@@ -6,6 +6,8 @@ when unknown); render.py formats them. The set is closed on purpose: a format na
 it never runs code or reaches into the models.
 """
 
+from collections import namedtuple
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,46 +56,79 @@ KINDS = {name: kind for name, (_label, kind) in _VARIABLES.items()}
 EXPORTED_STATES = (State.ENABLED, State.DISABLED, State.CADUC)
 
 
+# The card's values a record is made of, as one query reads them (`card_rows`): snapshots of
+# 100,000 cards read these tuples, not model instances.
+ROW_FIELDS = (
+    "pk", "state", "state_changed_at", "encoded_at", "enabled_at", "delivered_at", "csn", "escn",
+    "access_control_id", "person_id", "person__eppn", "person__last_name",
+    "person__first_name", "person__birth_date", "person__student_id", "person__employee_id",
+    "person__rights_end", "person__population__code", "person__population__name_en",
+    "person__population__name_fr", "establishment__code", "establishment__name",
+    "establishment__uai", "establishment__pic",
+)
+CardRow = namedtuple("CardRow", ROW_FIELDS, rename=False)
+
+
+def card_rows(cards):
+    """The cards of a queryset as CardRow-like tuples (one query, no model instances)."""
+    return cards.values_list(*ROW_FIELDS, named=True)
+
+
+def row_of(card):
+    """A Card (fetched with select_related("person__population", "establishment")) as a row."""
+    person, establishment = card.person, card.establishment
+    population = person.population
+    return CardRow(
+        card.pk, card.state, card.state_changed_at, card.encoded_at, card.enabled_at,
+        card.delivered_at, card.csn, card.escn, card.access_control_id, person.pk, person.eppn,
+        person.last_name, person.first_name, person.birth_date, person.student_id,
+        person.employee_id, person.rights_end, population.code, population.name_en,
+        population.name_fr, establishment.code, establishment.name, establishment.uai,
+        establishment.pic)
+
+
 def card_record(card, issuer=None):
     """The variables of `card` (fetched with select_related("person__population",
     "establishment")). `issuer` is the establishment (or its code) that issued the card when it
     is not the card's own, e.g. a card another establishment recognises."""
-    person, establishment = card.person, card.establishment
-    population = person.population
-    csn = card.csn or ""
+    return row_record(row_of(card), issuer)
+
+
+def row_record(row, issuer=None):
+    """The variables of a card read as a row (`card_rows`, `row_of`)."""
+    csn = row.csn or ""
     reversed_csn = reverse_csn(csn)
-    state_date = _local(card.state_changed_at)
-    issuer_code = getattr(issuer, "code", issuer) or establishment.code
+    state_date = _local(row.state_changed_at)
     return {
-        "eppn": person.eppn,
-        "last_name": person.last_name,
-        "first_name": person.first_name,
-        "birth_date": person.birth_date,
-        "student_id": person.student_id,
-        "employee_id": person.employee_id,
-        "secondary_id": person.student_id or person.employee_id,
-        "population": population.code,
-        "population_name_en": population.name_en,
-        "population_name_fr": population.name_fr,
-        "card_id": str(card.pk),
-        "escn": str(card.escn) if card.escn else "",
+        "eppn": row.person__eppn,
+        "last_name": row.person__last_name,
+        "first_name": row.person__first_name,
+        "birth_date": row.person__birth_date,
+        "student_id": row.person__student_id,
+        "employee_id": row.person__employee_id,
+        "secondary_id": row.person__student_id or row.person__employee_id,
+        "population": row.person__population__code,
+        "population_name_en": row.person__population__name_en,
+        "population_name_fr": row.person__population__name_fr,
+        "card_id": str(row.pk),
+        "escn": str(row.escn) if row.escn else "",
         "csn": csn,
         "csn_reversed": reversed_csn,
         "csn_dec": str(int(csn, 16)) if csn else "",
         "csn_reversed_dec": str(int(reversed_csn, 16)) if csn else "",
-        "access_control_id": card.access_control_id,
-        "state": card.state,
+        "access_control_id": row.access_control_id,
+        "state": row.state,
         "state_date": state_date,
-        "encoded_date": _local(card.encoded_at),
-        "enabled_date": _local(card.enabled_at),
-        "due_date": person.rights_end,
-        "validity_end": person.rights_end if card.state == State.ENABLED else state_date,
-        "delivered_date": _local(card.delivered_at),
-        "establishment": establishment.code,
-        "establishment_name": establishment.name,
-        "establishment_uai": establishment.uai,
-        "establishment_pic": establishment.pic,
-        "issuer_establishment": issuer_code,
+        "encoded_date": _local(row.encoded_at),
+        "enabled_date": _local(row.enabled_at),
+        "due_date": row.person__rights_end,
+        "validity_end": row.person__rights_end if row.state == State.ENABLED else state_date,
+        "delivered_date": _local(row.delivered_at),
+        "establishment": row.establishment__code,
+        "establishment_name": row.establishment__name,
+        "establishment_uai": row.establishment__uai,
+        "establishment_pic": row.establishment__pic,
+        "issuer_establishment": getattr(issuer, "code", issuer) or row.establishment__code,
         "constant": "",
     }
 

@@ -20,7 +20,7 @@ from campuscard.integrations.connections.targets import reach_of
 from campuscard.integrations.exports import delivery
 from campuscard.integrations.exports.formats import parse_format
 from campuscard.integrations.exports.models import ExportChange, ExportFile, ExportTarget
-from campuscard.integrations.exports.records import card_record, select_cards
+from campuscard.integrations.exports.records import card_rows, row_record, select_cards
 from campuscard.integrations.exports.render import file_name, render_line, write_file
 
 FILE_WRITTEN = "export.file"
@@ -88,14 +88,13 @@ def _write_changes(export, fmt, batch, now):
 def changed_records(export, fmt, people):
     """The lines of these people's cards; a card the export no longer covers (an agreement
     withdrawn, a card moved) reads as not valid rather than vanishing."""
-    cards = (Card.objects.filter(person__in=people, state__in=fmt.states)
-             .select_related("person__population", "establishment")
-             .order_by("person_id", "-state_changed_at", "-id"))
+    cards = card_rows(Card.objects.filter(person__in=people, state__in=fmt.states)
+                      .order_by("person_id", "-state_changed_at", "-id"))
     covered = set(Card.objects.filter(reach_of(export).card_filter(), person__in=people)
                   .values_list("pk", flat=True))
     for _person, person_cards in itertools.groupby(cards, key=lambda card: card.person_id):
         for card in select_cards(list(person_cards), fmt):
-            record = card_record(card)
+            record = row_record(card)
             if card.pk not in covered:
                 record["state"] = NOT_VALID_HERE
             yield record
@@ -130,11 +129,10 @@ def write_snapshot(export_id, now=None):
 
 
 def snapshot_records(export, fmt, limit=None):
-    cards = (Card.objects.filter(reach_of(export).card_filter(), state__in=fmt.states)
-             .select_related("person__population", "establishment")
-             .order_by("person_id", "-state_changed_at", "-id"))
+    cards = card_rows(Card.objects.filter(reach_of(export).card_filter(), state__in=fmt.states)
+                      .order_by("person_id", "-state_changed_at", "-id"))
     grouped = itertools.groupby(cards.iterator(chunk_size=2000), key=lambda c: c.person_id)
-    records = (card_record(card) for _person, person_cards in grouped
+    records = (row_record(card) for _person, person_cards in grouped
                for card in select_cards(list(person_cards), fmt))
     return itertools.islice(records, limit) if limit else records
 
