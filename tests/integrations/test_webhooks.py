@@ -205,12 +205,12 @@ def test_an_inactive_hook_or_an_unchosen_event_is_not_told(student, manager_a):
 
 
 def documented_receiver(secret):
-    """The receiver docs/integrations-webhooks.md shows, as written there."""
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations-webhooks.md").read_text()
+    """The receiver docs/integrations.md shows, as written there."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text()
     section = doc.split("### A receiver in Python", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
-    exec(compile(code, "integrations-webhooks.md", "exec"), namespace)  # noqa: S102
+    exec(compile(code, "integrations.md", "exec"), namespace)  # noqa: S102
     namespace["SECRET"] = secret.encode()
     return namespace["receive"]
 
