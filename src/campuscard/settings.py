@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",
+    "campuscard.integrations.ldap_writeback",
+    "campuscard.integrations.papercut",
     "campuscard.router",
     "campuscard.demo",
 ]
