@@ -80,6 +80,12 @@ def forget_cached_targets():
         getattr(provider, "forget", lambda: None)()
 
 
+def registered():
+    """The targets of the settings and of register(), without the providers' (no database)."""
+    _load_configured()
+    return dict(_registry)
+
+
 def targets():
     _load_configured()
     found = dict(_registry)
