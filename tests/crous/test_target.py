@@ -42,7 +42,7 @@ def seed_holder(emulator, identifier, **fields):
 
 
 def test_the_target_is_configured_by_default():
-    assert isinstance(outbox.targets()["crous"], CrousTarget)
+    assert isinstance(outbox.registered()["crous"], CrousTarget)
 
 
 def test_an_enabled_card_creates_the_right_holder_then_registers_the_smartcard(

@@ -45,7 +45,7 @@ def keyed_a(est_a):
 
 
 def test_the_target_is_configured_by_default():
-    assert isinstance(outbox.targets()[TARGET], EscRouterTarget)
+    assert isinstance(outbox.registered()[TARGET], EscRouterTarget)
 
 
 def test_without_a_router_url_nothing_is_wanted(keyed_a, student, manager_a):
