@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",
     "campuscard.integrations.exports",
+    "campuscard.integrations.ldap_writeback",
+    "campuscard.integrations.papercut",
     "campuscard.router",
     "campuscard.demo",
 ]

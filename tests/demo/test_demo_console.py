@@ -147,3 +147,22 @@ def test_a_first_start_prints_no_mails_and_ends_with_the_logins(tmp_path):
     assert [line.split()[0] for line in table] == LOGINS, printed[-3000:]
     assert all(line.split()[1] == "demo" for line in table)
     assert lines[-len(LOGINS) - 1].split()[:2] == ["Login", "Password"]
+
+
+@pytest.mark.django_db
+def test_a_busy_papercut_emulator_port_stops_the_demo_before_anything_is_written(busy_port,
+                                                                                  settings):
+    with pytest.raises(CommandError) as raised:
+        call_command("demo", port=free_port(), crous_port=free_port(), papercut_port=busy_port)
+    message = str(raised.value)
+    assert f"127.0.0.1:{busy_port} for the PaperCut emulator" in message
+    suggested = re.search(r"campuscard demo --papercut-port (\d+)", message)
+    assert suggested and int(suggested[1]) != busy_port
+    assert not Establishment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_needs_three_different_ports():
+    port = free_port()
+    with pytest.raises(CommandError, match="three ports"):
+        call_command("demo", port=port, papercut_port=port + 1)

@@ -154,10 +154,13 @@ def claim(limit=50):
 
 
 def deliver(item):
-    """Push one claimed row to its target and record the outcome. Returns True when done."""
+    """Push one claimed row to its target and record the outcome. Returns True when done.
+
+    A target's `deliver` may return a note (text): the row is done, and the note is kept on it
+    and in its audit entry (e.g. "no such person there: nothing to do")."""
     target = targets()[item.target]
     try:
-        target.deliver(item)
+        note = target.deliver(item)
     except PermanentError as exc:
         _finish(item, Status.FAILED, error=str(exc))
         return False
@@ -168,7 +171,7 @@ def deliver(item):
             _finish(item, Status.PENDING, error=f"{type(exc).__name__}: {exc}",
                     not_before=timezone.now() + backoff_delay(item.attempts))
         return False
-    _finish(item, Status.DONE)
+    _finish(item, Status.DONE, error=note if isinstance(note, str) else "")
     return True
 
 

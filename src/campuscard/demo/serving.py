@@ -18,6 +18,8 @@ from campuscard.demo import directory, story
 from campuscard.demo.access import DEMO_TARGET, access_log_path
 from campuscard.integrations.crous.emulator import EmulatorServer
 from campuscard.integrations.crous.models import CrousEstablishment
+from campuscard.integrations.papercut.emulator import PapercutEmulator
+from campuscard.integrations.papercut.emulator.server import PATH as PAPERCUT_PATH
 
 HOST = "127.0.0.1"
 FILE_MAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
@@ -31,40 +33,56 @@ def crous_port_for(port, crous_port=None):
     return port + 1 if crous_port is None else crous_port
 
 
-def bound_ports(port, crous_port=None):
+def papercut_port_for(port, papercut_port=None):
+    """The PaperCut emulator's port: --papercut-port, else the web server's + 2."""
+    return port + 2 if papercut_port is None else papercut_port
+
+
+def bound_ports(port, crous_port=None, papercut_port=None):
     """(port, what listens there) for every port the demo binds."""
     return [(port, _("the web server, its ESC router and verify page")),
-            (crous_port_for(port, crous_port), _("the CROUS API emulator"))]
+            (crous_port_for(port, crous_port), _("the CROUS API emulator")),
+            (papercut_port_for(port, papercut_port), _("the PaperCut emulator"))]
 
 
-def port_problem(port, crous_port=None):
+def port_problem(port, crous_port=None, papercut_port=None):
     """Why the demo cannot serve on these ports (a message suggesting --port), or ''."""
-    for option, number in (("--port", port), ("--crous-port", crous_port_for(port, crous_port))):
+    for option, number in (("--port", port), ("--crous-port", crous_port_for(port, crous_port)),
+                           ("--papercut-port", papercut_port_for(port, papercut_port))):
         if not 0 < number < 65536:
             return _("%(port)d is not a port number: give %(option)s a number from 1 to "
                      "65535.") % {"port": number, "option": option}
     if crous_port == port:
         return _("The web server and the CROUS emulator need two ports: give --crous-port "
                  "another number than --port.")
-    for number, what in bound_ports(port, crous_port):
+    numbers = [number for number, _what in bound_ports(port, crous_port, papercut_port)]
+    if len(set(numbers)) < len(numbers):
+        return _("The web server, the CROUS emulator and the PaperCut emulator need three "
+                 "ports: give --port, --crous-port and --papercut-port different numbers.")
+    for number, what in bound_ports(port, crous_port, papercut_port):
         reason = processes.bind_error(HOST, number)
         if reason:
-            return busy_message(number, what, reason, port, crous_port)
+            return busy_message(number, what, reason, port, crous_port, papercut_port)
     return ""
 
 
-def busy_message(busy, what, reason, port, crous_port=None):
-    """The error, and a free port to try: for --crous-port when the user chose that busy port,
-    else for --port (the emulator on the next port, unless the user chose its own)."""
+def busy_message(busy, what, reason, port, crous_port=None, papercut_port=None):
+    """The error, and a free port to try: for --crous-port or --papercut-port when the user
+    chose that busy port, else for --port (the emulators on the next ports, unless the user
+    chose their own)."""
     message = _("Cannot listen on %(host)s:%(port)d for %(what)s: %(reason)s. Another program, "
                 "perhaps another campuscard demo, may be using it. Nothing was changed.") % {
         "host": HOST, "port": busy, "what": what, "reason": reason}
-    if crous_port is None:
-        option, free = "--port", free_port_above(busy, lambda c: [c, crous_port_for(c)])
-    elif busy == crous_port:
-        option, free = "--crous-port", free_port_above(busy, lambda c: [c], avoid=port)
+    chosen = {number for number in (port, crous_port, papercut_port) if number is not None}
+    if busy == crous_port:
+        option, free = "--crous-port", free_port_above(busy, lambda c: [c], avoid=chosen)
+    elif busy == papercut_port:
+        option, free = "--papercut-port", free_port_above(busy, lambda c: [c], avoid=chosen)
     else:
-        option, free = "--port", free_port_above(busy, lambda c: [c], avoid=crous_port)
+        def ports_for(candidate):
+            return [candidate, *([crous_port_for(candidate)] if crous_port is None else []),
+                    *([papercut_port_for(candidate)] if papercut_port is None else [])]
+        option, free = "--port", free_port_above(busy, ports_for, avoid=chosen - {port})
     if free:
         return message + " " + _("Start the demo on another port: campuscard demo %(option)s "
                                  "%(port)d") % {"option": option, "port": free}
@@ -72,11 +90,13 @@ def busy_message(busy, what, reason, port, crous_port=None):
         "option": option}
 
 
-def free_port_above(port, ports_for, avoid=None):
-    """The first candidate above `port` whose ports (`ports_for(candidate)`) are all free."""
-    for candidate in range(port + 1, min(port + PORT_SEARCH, 65534) + 1):
-        if candidate != avoid and all(processes.bind_error(HOST, number) is None
-                                      for number in ports_for(candidate)):
+def free_port_above(port, ports_for, avoid=()):
+    """The first candidate above `port` whose ports (`ports_for(candidate)`) are all free and
+    none of the ports to avoid (the user's other choices)."""
+    for candidate in range(port + 1, min(port + PORT_SEARCH, 65533) + 1):
+        wanted = ports_for(candidate)
+        if not set(wanted) & set(avoid) and all(processes.bind_error(HOST, number) is None
+                                                for number in wanted):
             return candidate
     return None
 
@@ -90,7 +110,7 @@ def mail_backend():
     return settings.EMAIL_BACKEND if set_by_user("CAMPUSCARD_EMAIL_BACKEND") else FILE_MAIL_BACKEND
 
 
-def own_settings(port, crous_port=None):
+def own_settings(port, crous_port=None, papercut_port=None):
     """The settings the demo runs with, in this process and (as environment) in its children:
     it serves the ESC router too, its establishments push to it and to its CROUS emulator, and
     mails go to files."""
@@ -100,7 +120,9 @@ def own_settings(port, crous_port=None):
             "CAMPUSCARD_ROUTER_VERIFIER_PREFIX": f"{base}/v/", "EMAIL_BACKEND": mail_backend(),
             "CAMPUSCARD_CROUS_URL": crous, "CAMPUSCARD_CROUS_TOKEN_URL": f"{crous}/api/oauth/token",
             "CAMPUSCARD_CROUS_CLIENT_ID": CROUS_CLIENT_ID,
-            "CAMPUSCARD_CROUS_CLIENT_SECRET": crous_secret()}
+            "CAMPUSCARD_CROUS_CLIENT_SECRET": crous_secret(),
+            # Read by story.connect_to_demo_papercut only (a PaperCut server is a database row).
+            "DEMO_PAPERCUT_URL": papercut_url(port, papercut_port)}
 
 
 def crous_url(port, crous_port=None):
@@ -114,7 +136,10 @@ def crous_secret_path():
 def crous_secret():
     """The client secret the demo's CROUS emulator accepts, made on the first start and kept in
     a file only its owner reads: the processes read it from there (…_SECRET_FILE)."""
-    path = crous_secret_path()
+    return demo_secret(crous_secret_path())
+
+
+def demo_secret(path):
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
@@ -143,6 +168,28 @@ def give_tariff_grids(emulator):
             "crous_number", "establishment__uai"):
         httpx.put(f"{emulator.url}/_emulator/rules/{crous_number}/{uai}",
                   json=story.CROUS_TARIFF_GRID, timeout=5).raise_for_status()
+
+
+def papercut_url(port, papercut_port=None):
+    return f"http://{HOST}:{papercut_port_for(port, papercut_port)}{PAPERCUT_PATH}"
+
+
+def papercut_token_path():
+    return Path(settings.HOME) / "demo" / "papercut-token"
+
+
+def papercut_token():
+    """The token the demo's PaperCut emulator accepts (made once, like the CROUS secret)."""
+    return demo_secret(papercut_token_path())
+
+
+def start_papercut_emulator(port, papercut_port=None):
+    """The PaperCut emulator, a thread of this process, knowing the people of the demo's
+    PaperCut establishment as users. Raises OSError when its port was taken meanwhile."""
+    store = Path(settings.HOME) / "demo" / "papercut-emulator.json"
+    return PapercutEmulator(papercut_token(), users=story.papercut_usernames(), host=HOST,
+                            port=papercut_port_for(port, papercut_port),
+                            store_path=store).start()
 
 
 def sources_file():
@@ -174,7 +221,7 @@ def commands(port):
                                        log_level=QUIET_LOG_LEVEL.lower())]
 
 
-def banner(port, crous_port=None):
+def banner(port, crous_port=None, papercut_port=None):
     """What the demo prints once it serves; the logins table comes last."""
     base = f"http://{HOST}:{port}"
     paragraphs = [
@@ -186,6 +233,11 @@ def banner(port, crous_port=None):
           "%(url)s/_emulator/ lists its right-holders and smartcards (a card declared lost is "
           "opposed there with reason DP). Its client secret, a demo one, is in %(secret)s.")
         % {"url": crous_url(port, crous_port), "secret": crous_secret_path()},
+        _("PaperCut: the enabled cards of %(establishment)s set their holders' card number on a "
+          "PaperCut emulator at %(url)s; its users are in %(store)s.")
+        % {"establishment": story.PAPERCUT_ESTABLISHMENT,
+           "url": papercut_url(port, papercut_port),
+           "store": Path(settings.HOME) / "demo" / "papercut-emulator.json"},
         _("Press Ctrl+C to stop."),
     ]
     wrapped = [textwrap.fill(text, width=92, break_long_words=False, break_on_hyphens=False)

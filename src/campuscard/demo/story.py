@@ -27,6 +27,7 @@ from campuscard.demo.access import DemoAccessTarget
 from campuscard.demo.portraits import portrait_jpeg
 from campuscard.institutions.models import Establishment
 from campuscard.integrations.crous.models import CrousEstablishment
+from campuscard.integrations.papercut.models import PapercutServer
 from campuscard.people import services as people
 from campuscard.people.models import Person, Population, StaffRole
 
@@ -45,6 +46,11 @@ ESTABLISHMENTS = [
      "escn_prefix": "001", "uai": "0761613L", "auto_enable": True,
      "pickup_place": "Scolarité, bâtiment Magellan"},
 ]
+# The establishment whose cards set their holders' PaperCut card number (the demo's emulator),
+# its usernames being the eppns' local part.
+PAPERCUT_ESTABLISHMENT = "univ-rouen"
+PAPERCUT_USERNAME_RULE = r"(.*)@univ-rouen\.fr"
+
 # Each establishment's CROUS settings (demo values): distinct card number ranges, as the
 # emulator, like CROUS, takes each CROUS card number (idZdc) once.
 CROUS_SETTINGS = {
@@ -151,6 +157,30 @@ def connect_to_demo_crous():
                                                      defaults=fields)
 
 
+def connect_to_demo_papercut():
+    """The PaperCut establishment's cards go to the demo's PaperCut emulator, on this start's
+    port (the URL follows it, as the QR codes do)."""
+    from campuscard.demo import serving
+
+    url = getattr(settings, "DEMO_PAPERCUT_URL", "")  # set by `campuscard demo` only
+    establishment = Establishment.objects.filter(code=PAPERCUT_ESTABLISHMENT).first()
+    if establishment is None or not url:
+        return
+    server, _created = PapercutServer.objects.update_or_create(
+        code="demo-papercut", defaults={
+            "label_en": "PaperCut (demo emulator)", "label_fr": "PaperCut (émulateur de démo)",
+            "url": url, "auth_token": serving.papercut_token(),
+            "username_rule": PAPERCUT_USERNAME_RULE})
+    server.establishments.set([establishment])
+
+
+def papercut_usernames():
+    """The PaperCut users the demo's emulator knows: the PaperCut establishment's people."""
+    eppns = Person.objects.filter(establishment__code=PAPERCUT_ESTABLISHMENT).values_list(
+        "eppn", flat=True)
+    return [eppn.split("@")[0] for eppn in eppns]
+
+
 def point_qr_codes_here():
     """The demo may be served on another port than last time: its QR codes follow."""
     Establishment.objects.filter(code__in=[e["code"] for e in ESTABLISHMENTS]).update(
@@ -200,6 +230,7 @@ class Demo:
             connect_to_demo_router(establishment)
             self.establishments[data["code"]] = establishment
         connect_to_demo_crous()
+        connect_to_demo_papercut()
 
     def make_populations(self):
         for code, en, fr, fee in POPULATIONS:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.states import State
+from campuscard.integrations.connections.cardvalues import reversed_csn as reverse_csn
 
 TEXT, DATE, NUMBER = "text", "date", "number"
 
@@ -131,11 +132,6 @@ def row_record(row, issuer=None):
         "issuer_establishment": getattr(issuer, "code", issuer) or row.establishment__code,
         "constant": "",
     }
-
-
-def reverse_csn(csn):
-    """The chip number with its bytes in the other order, as some readers send it."""
-    return "".join(csn[i:i + 2] for i in range(len(csn) - 2, -1, -2)) if csn else ""
 
 
 def _local(moment):

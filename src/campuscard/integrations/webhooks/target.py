@@ -25,6 +25,7 @@ from campuscard.cards.recognition import WITHDRAWN
 from campuscard.cards.states import PUSHED_EVENTS, State
 from campuscard.core.outbox import PermanentError, Target, TransientError
 from campuscard.institutions.models import Recognition
+from campuscard.integrations.connections.cardvalues import as_decimal, reversed_csn
 from campuscard.integrations.connections.targets import ConnectionTarget
 from campuscard.integrations.webhooks import signing, templates
 
@@ -168,10 +169,8 @@ def is_valid(event, payload):
 
 
 def variables(item, recogniser):
-    """The template variables of one push: the payload as it was, completed from the card's
-    row for what the payload does not carry."""
+    """The template variables of one push: the payload as it was."""
     payload = item.payload
-    card = _card(item) if "access_control_id" not in payload else None
     csn = payload.get("csn") or ""
     issuer = payload.get("establishment")
     values = {
@@ -181,29 +180,14 @@ def variables(item, recogniser):
         "disable_reason": payload.get("disable_reason"), "rights_end": payload.get("rights_end"),
         "enabled_date": (payload.get("enabled_at") or "")[:10] or None,
         "issuer": issuer, "establishment": recogniser or issuer,
-        "access_control_id": payload.get("access_control_id",
-                                         getattr(card, "access_control_id", None)),
+        "access_control_id": payload.get("access_control_id") or "",
     }
     values.update(_csn_forms(csn))
     return values
 
 
-def _card(item):
-    from campuscard.cards.models import Card
-
-    if item.object_type != "card":
-        return None
-    return Card.objects.filter(pk=item.object_id).first()
-
-
 def _csn_forms(csn):
-    try:
-        chip = bytes.fromhex(csn)
-    except ValueError:
-        chip = b""
-    if not chip:
-        return {"csn_reversed": None, "csn_decimal": None, "csn_reversed_decimal": None}
-    reversed_chip = chip[::-1]
-    return {"csn_reversed": reversed_chip.hex().upper(),
-            "csn_decimal": int.from_bytes(chip, "big"),
-            "csn_reversed_decimal": int.from_bytes(reversed_chip, "big")}
+    if not csn:
+        return {"csn_reversed": None, "csn_dec": None, "csn_reversed_dec": None}
+    return {"csn_reversed": reversed_csn(csn), "csn_dec": as_decimal(csn),
+            "csn_reversed_dec": as_decimal(reversed_csn(csn))}

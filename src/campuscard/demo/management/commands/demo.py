@@ -21,27 +21,30 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help=_("Port (default 8000)."))
         parser.add_argument("--crous-port", type=int, default=None,
                             help=_("Port of the CROUS API emulator (default: --port + 1)."))
+        parser.add_argument("--papercut-port", type=int, default=None,
+                            help=_("Port of the PaperCut emulator (default: --port + 2)."))
         parser.add_argument("--no-serve", action="store_true",
                             help=_("Only create the database and the demo data."))
 
-    def handle(self, *, port, crous_port, no_serve, **options):
-        problem = "" if no_serve else serving.port_problem(port, crous_port)
+    def handle(self, *, port, crous_port, no_serve, papercut_port=None, **options):
+        problem = "" if no_serve else serving.port_problem(port, crous_port, papercut_port)
         if problem:
             raise CommandError(problem)
         call_command("migrate", interactive=False, verbosity=0)
-        with override_settings(**serving.own_settings(port, crous_port)):
+        with override_settings(**serving.own_settings(port, crous_port, papercut_port)):
             if story.seed_demo():
                 self.stdout.write(_("Demo data created in %(home)s.") % {"home": settings.HOME})
             else:
                 story.point_qr_codes_here()
                 story.connect_to_demo_crous()
+                story.connect_to_demo_papercut()
                 self.stdout.write(_("Demo data found in %(home)s: reusing it.")
                                   % {"home": settings.HOME})
         if no_serve:
             return
-        sys.exit(self.serve(port, crous_port))
+        sys.exit(self.serve(port, crous_port, papercut_port))
 
-    def serve(self, port, crous_port):
+    def serve(self, port, crous_port, papercut_port=None):
         try:
             emulator = serving.start_crous_emulator(port, crous_port)
         except OSError as exc:
@@ -51,9 +54,19 @@ class Command(BaseCommand):
                 "host": serving.HOST, "port": serving.crous_port_for(port, crous_port),
                 "reason": exc.strerror or str(exc)}) from exc
         try:
-            self.stdout.write(serving.banner(port, crous_port))
+            papercut = serving.start_papercut_emulator(port, papercut_port)
+        except OSError as exc:
+            emulator.stop()
+            raise CommandError(_(
+                "Cannot listen on %(host)s:%(port)d for the PaperCut emulator: %(reason)s. The "
+                "demo data is kept: start the demo again with another --papercut-port.") % {
+                "host": serving.HOST, "port": serving.papercut_port_for(port, papercut_port),
+                "reason": exc.strerror or str(exc)}) from exc
+        try:
+            self.stdout.write(serving.banner(port, crous_port, papercut_port))
             connections.close_all()
             return processes.run_together(serving.commands(port),
                                           serving.child_environment(port, crous_port))
         finally:
+            papercut.stop()
             emulator.stop()

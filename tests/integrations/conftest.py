@@ -1,0 +1,3 @@
+"""The people tests' real slapd, reused by the LDAP write-back tests."""
+
+from tests.people.conftest import directory, slapd_server  # noqa: F401 - fixtures
