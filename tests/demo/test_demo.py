@@ -6,7 +6,6 @@ from PIL import Image
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
 from campuscard.core.models import AuditEntry, OutboxItem
-from campuscard.demo.access import DemoAccessTarget
 from campuscard.demo.story import DEMO_PASSWORD, login_rows, seed_demo
 from campuscard.institutions.models import Establishment
 from campuscard.integrations.crous.models import CrousEstablishment
@@ -24,7 +23,9 @@ def test_demo_has_cards_in_every_state_through_the_services():
         assert actions & {"card.requested", "card.renewal_requested"}, card
         if card.state not in (State.NEW, State.RENEWED):
             assert len(actions) >= 2, card
-    assert OutboxItem.objects.filter(target=DemoAccessTarget.name).exists()
+    assert OutboxItem.objects.filter(target="export:doors-univ-rouen").exists()
+    assert OutboxItem.objects.filter(target="export:doors-insa-rouen",  # recognised there
+                                     payload__establishment="univ-rouen").exists()
     assert not Card.objects.filter(photo="").exists()
     card = Card.objects.select_related("establishment").first()
     with card.photo.open("rb") as photo:  # demo photos go through the real pipeline

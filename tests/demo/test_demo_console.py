@@ -140,7 +140,11 @@ def test_a_first_start_prints_no_mails_and_ends_with_the_logins(tmp_path):
     assert all("X-CampusCard-Event: " in mail.read_text() for mail in mails)
     assert "X-CampusCard-Event" not in printed and "Subject:" not in printed
     assert str(home / "mail") in printed and str(home / "demo" / "directory.csv") in printed
-    assert (home / "demo" / "access-control.log").read_text().count("card.enabled") > 10
+    doors = home / "demo" / "access-control"
+    assert len(list((doors / "univ-rouen").glob("*_synchronic.csv"))) > 5  # a file per person
+    insa = list((doors / "insa-rouen").glob("*_p2s.csv"))
+    assert insa and "Université de Rouen Normandie" in b"".join(
+        path.read_bytes() for path in insa).decode("iso-8859-1")  # recognised cards
 
     lines = printed.rstrip().splitlines()
     table = lines[-len(LOGINS):]

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from campuscard.core import processes
 from campuscard.demo import directory, story
-from campuscard.demo.access import DEMO_TARGET, access_log_path
 from campuscard.integrations.crous.emulator import EmulatorServer
 from campuscard.integrations.crous.models import CrousEstablishment
 from campuscard.integrations.papercut.emulator import PapercutEmulator
@@ -206,8 +205,6 @@ def child_environment(port, crous_port=None):
            if name.startswith("CAMPUSCARD_") and name != "CAMPUSCARD_CROUS_CLIENT_SECRET"}
     env["CAMPUSCARD_CROUS_CLIENT_SECRET_FILE"] = str(crous_secret_path())
     env["CAMPUSCARD_EMAIL_BACKEND"] = own["EMAIL_BACKEND"]
-    env["CAMPUSCARD_TARGETS"] = ",".join(dict.fromkeys([*settings.CAMPUSCARD_TARGETS,
-                                                        DEMO_TARGET]))
     if sources_file():
         env["CAMPUSCARD_SOURCES_FILE"] = sources_file()
     if not set_by_user("CAMPUSCARD_LOG_LEVEL"):
@@ -226,9 +223,11 @@ def banner(port, crous_port=None, papercut_port=None):
     base = f"http://{HOST}:{port}"
     paragraphs = [
         *people_lines(), *mail_lines(),
-        _("Pushes go to a stand-in access system, written to %(path)s, and to the ESC router "
+        _("The doors' access-control files are written to %(path)s (a Synchronic file per "
+          "person for Rouen, P2S files for INSA, which also recognises Rouen's "
+          "students' cards); pushes also go to the ESC router "
           "this demo serves at %(url)s/esc-rest/. A card's QR code leads to %(url)s/v/<ESCN>, "
-          "which says whether it is valid.") % {"path": access_log_path(), "url": base},
+          "which says whether it is valid.") % {"path": story.doors_root(), "url": base},
         _("CROUS / Izly: the cards of the students who consent go to a CROUS API emulator; "
           "%(url)s/_emulator/ lists its right-holders and smartcards (a card declared lost is "
           "opposed there with reason DP). Its client secret, a demo one, is in %(secret)s.")

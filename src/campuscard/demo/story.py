@@ -9,6 +9,7 @@ weeks.
 import random
 import unicodedata
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,16 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campuscard.cards import recognition
 from campuscard.cards import services as cards
 from campuscard.cards.photos import prepare_photo
 from campuscard.cards.states import RENEWABLE_STATES, DisableReason, State
-from campuscard.core import audit, outbox
+from campuscard.core import audit
 from campuscard.core.actors import Actor
 from campuscard.demo import directory
-from campuscard.demo.access import DemoAccessTarget
 from campuscard.demo.portraits import portrait_jpeg
 from campuscard.institutions.models import Establishment
 from campuscard.integrations.crous.models import CrousEstablishment
+from campuscard.integrations.exports.models import ExportTarget
+from campuscard.integrations.exports.presets import PRESETS
 from campuscard.integrations.papercut.models import PapercutServer
 from campuscard.people import services as people
 from campuscard.people.models import Person, Population, StaffRole
@@ -131,7 +134,6 @@ def seed_demo():
     """Create the demo data unless it is there already. Returns True when it was created."""
     if demo_exists():
         return False
-    outbox.register(DemoAccessTarget())
     with transaction.atomic():
         Demo(random.Random(2025)).build()
     return True
@@ -181,6 +183,39 @@ def papercut_usernames():
     return [eppn.split("@")[0] for eppn in eppns]
 
 
+def doors_root():
+    return Path(settings.HOME) / "demo" / "access-control"
+
+
+def doors_folder(code):
+    return doors_root() / code
+
+
+# The door systems of the demo: Rouen's reads a Synchronic file per person at each change,
+# INSA's reads P2S files, and recognises Rouen's students' cards.
+DEMO_DOORS = {"univ-rouen": "synchronic", "insa-rouen": "p2s"}
+DEMO_AGREEMENT = ("univ-rouen", "insa-rouen", ["student"])
+
+
+def connect_to_demo_doors():
+    """Each establishment's doors get their files in $CAMPUSCARD_HOME/demo/access-control/."""
+    for code, preset in DEMO_DOORS.items():
+        establishment = Establishment.objects.get(code=code)
+        folder = doors_folder(code)
+        folder.mkdir(parents=True, exist_ok=True)
+        export = ExportTarget.objects.create(
+            code=f"doors-{code}", label_en=f"Doors of {establishment.name}",
+            label_fr=f"Portes de {establishment.name}", preset=preset,
+            format={**PRESETS[preset], "every_minutes": 0},  # files at once: a demo is short
+            destination={"kind": "folder", "path": str(folder)})
+        export.establishments.set([establishment])
+    issuer, recogniser, populations = DEMO_AGREEMENT
+    recognition.agree_recognition(Establishment.objects.get(code=issuer),
+                                  Establishment.objects.get(code=recogniser),
+                                  Population.objects.filter(code__in=populations),
+                                  Actor.system())
+
+
 def point_qr_codes_here():
     """The demo may be served on another port than last time: its QR codes follow."""
     Establishment.objects.filter(code__in=[e["code"] for e in ESTABLISHMENTS]).update(
@@ -206,6 +241,7 @@ class Demo:
     def build(self):
         self.make_establishments()
         self.make_populations()
+        connect_to_demo_doors()
         self.make_staff()
         today = timezone.localdate()
         directory.write_sources_file()
