@@ -55,3 +55,38 @@ def test_an_unknown_placeholder_is_refused_with_a_message(admin_client):
     assert response.status_code == 200
     assert "unknown placeholder" in response.content.decode()
     assert not LdapWriteBack.objects.exists()
+
+
+EXPORTS_URL = "/django-admin/exports/exporttarget/"
+
+
+def export_form(tmp_path, **fields):
+    return {"code": "doors", "label_en": "Doors", "label_fr": "Portes", "active": "on",
+            "preset": "p2s", "format": "",
+            "destination": f'{{"kind": "folder", "path": "{tmp_path}"}}'} | fields
+
+
+def test_an_export_starts_from_its_preset(admin_client, tmp_path):
+    from campuscard.integrations.exports.models import ExportTarget
+    from campuscard.integrations.exports.presets import PRESETS
+
+    response = admin_client.post(f"{EXPORTS_URL}add/", export_form(tmp_path))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    export = ExportTarget.objects.get()
+    assert export.format == PRESETS["p2s"] and export.preset == "p2s"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"preset": ""}, "Choose a preset or write a file format"),
+    ({"preset": "", "format": '{"columns": [{"value": "shoe_size"}]}'}, "shoe_size"),
+    ({"destination": '{"kind": "folder", "path": "relative/doors"}'}, "absolute"),
+    ({"destination": '{"kind": "sftp", "host": "h", "username": "u", "password": "x"}'},
+     "password"),
+])
+def test_a_bad_export_is_refused_with_a_message(admin_client, tmp_path, fields, message):
+    from campuscard.integrations.exports.models import ExportTarget
+
+    response = admin_client.post(f"{EXPORTS_URL}add/", export_form(tmp_path, **fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ExportTarget.objects.exists()
