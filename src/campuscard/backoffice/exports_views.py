@@ -15,13 +15,18 @@ from campuscard.people.permissions import require_manager, scope_of
 
 
 def exports_in_scope(user):
-    """The exports of the establishments the user manages (all of them for an admin)."""
+    """The exports whose every establishment the user manages as a whole (an export for every
+    establishment: administrators only), since its files name those establishments' people."""
     scope = scope_of(user)
     exports = ExportTarget.objects.prefetch_related("establishments").order_by("label_en")
     if scope.is_admin:
         return list(exports)
-    return [export for export in exports
-            if {e.pk for e in export.establishments.all()} & scope.establishment_ids]
+    return [export for export in exports if _manages_every(scope, export)]
+
+
+def _manages_every(scope, export):
+    served = [e.pk for e in export.establishments.all()]
+    return bool(served) and all(scope.manages_all_of(pk) for pk in served)
 
 
 def _export_or_404(request, code):

@@ -233,3 +233,12 @@ def test_a_consultant_cannot_ask_for_a_snapshot(client, page_exports, consultant
     response = client.post(reverse("backoffice:export_snapshot", args=["doors-a"]))
     assert response.status_code == 403
     assert not OutboxItem.objects.filter(operation=services.SNAPSHOT_ASKED).exists()
+
+
+def test_an_export_of_two_establishments_is_for_who_manages_both(client, tmp_path, est_a,
+                                                                 est_b, manager_a, admin_user):
+    make_export("doors-ab", [est_a, est_b], {"kind": "folder", "path": str(folder(tmp_path))})
+    client.login(username="manager-a", password=PASSWORD)
+    assert client.get(reverse("backoffice:export", args=["doors-ab"])).status_code == 404
+    client.force_login(admin_user)
+    assert client.get(reverse("backoffice:export", args=["doors-ab"])).status_code == 200

@@ -1,6 +1,8 @@
 """Each active export is an outbox target `export:<code>`: it keeps the card changes it covers,
 writes files when they are due, and delivers each file through its own outbox row."""
 
+from functools import cached_property
+
 from campuscard.integrations.connections.targets import CARD_EVENTS, ConnectionTarget
 from campuscard.integrations.exports import services
 from campuscard.integrations.exports.formats import FormatError, parse_format
@@ -15,8 +17,10 @@ class ExportConnectionTarget(ConnectionTarget):
     def wants(self, event, payload):
         if event in services.OWN_EVENTS:
             return payload.get("export") == self.connection.code
-        if not super().wants(event, payload):
-            return False
+        return super().wants(event, payload) and self.keeps_changes
+
+    @cached_property
+    def keeps_changes(self):
         try:
             return parse_format(self.connection.format).mode == "changes"
         except FormatError:
