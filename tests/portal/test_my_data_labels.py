@@ -36,7 +36,10 @@ def test_the_french_page_shows_no_code_and_no_error(client, student, one_attempt
                                                     told_card):  # noqa: F811
     response = french(client, student)
     assert response.status_code == 200
+    title = re.search(r"<title>(.*?)</title>", response.content.decode(), flags=re.S).group(1)
+    assert "<" not in title and "Mes données" in title
     text = text_of(response)
+    assert text.count("Historique") == 1
     for code in RAW:
         assert code not in text, code
     assert "Connection refused" not in text and "TransientError" not in text
