@@ -1,4 +1,4 @@
-"""Every encoded card gets an access-control number, counted per establishment (issue 12)."""
+"""Every encoded card gets an access-control number, one counter for the instance (issue 12)."""
 
 import importlib
 
@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from campuscard.cards import services
-from campuscard.cards.models import Card
+from campuscard.cards.models import Card, NumberCounter
+from campuscard.cards.numbers import ACCESS_CONTROL
 from campuscard.cards.states import State
-from campuscard.institutions.models import Establishment
 
 from ..conftest import actor, card_in_state, make_person
 from ..core.test_concurrency import together
@@ -18,32 +18,33 @@ from ..core.test_concurrency import together
 pytestmark = pytest.mark.django_db
 
 
-def counter(establishment):
-    return Establishment.objects.get(pk=establishment.pk).last_access_control_number
+def counter():
+    return (NumberCounter.objects.filter(name=ACCESS_CONTROL).values_list("last", flat=True)
+            .first() or 0)
 
 
-def test_numbers_follow_each_other_within_an_establishment(est_a, est_b, students, manager_a,
-                                                          manager_b):
+def test_numbers_follow_each_other_across_establishments(est_a, est_b, students, manager_a,
+                                                         manager_b):
     first = card_in_state(make_person("ana", est_a, students), State.ENCODED, manager_a)
     second = card_in_state(make_person("ben", est_a, students), State.ENABLED, manager_a)
     elsewhere = card_in_state(make_person("cleo", est_b, students), State.ENCODED, manager_b)
 
     assert (first.access_control_id, second.access_control_id) == ("1", "2")
-    assert elsewhere.access_control_id == "1"
-    assert (counter(est_a), counter(est_b)) == (2, 1)
+    assert elsewhere.access_control_id == "3"  # never a number another establishment has
+    assert counter() == 3
 
 
 def test_cards_before_encoding_have_none(student, manager_a):
     card = card_in_state(student, State.IN_ENCODE, manager_a)
     assert card.access_control_id == ""
-    assert counter(card.establishment) == 0
+    assert counter() == 0
 
 
 def test_a_card_keeps_its_number_through_its_life(student, manager_a):
     card = card_in_state(student, State.DISABLED, manager_a)
     card = services.change_state(card, State.ENABLED, actor(manager_a))
     assert Card.objects.get(pk=card.pk).access_control_id == "1"
-    assert counter(card.establishment) == 1
+    assert counter() == 1
 
 
 def test_a_refused_encoding_gives_its_number_back(student, other_student, manager_a):
@@ -53,23 +54,14 @@ def test_a_refused_encoding_gives_its_number_back(student, other_student, manage
     with pytest.raises(ValidationError):
         services.mark_encoded(card, actor(manager_a), taken.csn)
     assert Card.objects.get(pk=card.pk).access_control_id == ""
-    assert counter(card.establishment) == 1
+    assert counter() == 1
 
     card = services.mark_encoded(card, actor(manager_a), "04AABBCCDDEEFF")
     assert card.access_control_id == "2"
-    assert counter(card.establishment) == 2
+    assert counter() == 2
 
 
-def test_a_stale_establishment_form_does_not_move_the_counter_back(student, manager_a, est_a):
-    loaded_before = Establishment.objects.get(pk=est_a.pk)
-    card_in_state(student, State.ENCODED, manager_a)
-    loaded_before.pickup_place = "Hall B"
-    loaded_before.save()
-    assert counter(est_a) == 1
-    assert Establishment.objects.get(pk=est_a.pk).pickup_place == "Hall B"
-
-
-def test_two_cards_of_one_establishment_cannot_share_a_number(student, other_student,
+def test_two_cards_cannot_share_a_number(student, other_student,
                                                               manager_a):
     one = card_in_state(student, State.ENCODED, manager_a)
     two = card_in_state(other_student, State.ENCODED, manager_a)
@@ -82,14 +74,14 @@ def test_the_migration_numbers_cards_encoded_before_it(est_a, students, manager_
              for name, state in [("ana", State.ENABLED), ("ben", State.PRINTED),
                                  ("cleo", State.ENCODED), ("dan", State.DISABLED)]]
     Card.objects.update(access_control_id="")
-    Establishment.objects.filter(pk=est_a.pk).update(last_access_control_number=0)
+    NumberCounter.objects.filter(name=ACCESS_CONTROL).update(last=0)
     migration = importlib.import_module("campuscard.cards.migrations.0004_card_access_control_id")
 
     migration.number_encoded_cards(apps, None)
 
     numbers = {c.pk: c.access_control_id for c in Card.objects.all()}
     assert [numbers[c.pk] for c in cards] == ["1", "", "2", "3"]
-    assert counter(est_a) == 3
+    assert counter() == 3
 
 
 @pytest.mark.postgres
@@ -102,4 +94,4 @@ def test_two_stations_encoding_at_once_get_two_numbers(est_a, students, manager_
         (lambda card=card, i=i: services.mark_encoded(card, actor(manager_a), f"04{i:012X}"))
         for i, card in enumerate(cards)])
     assert sorted(int(r.access_control_id) for r in results) == [1, 2, 3, 4]
-    assert counter(est_a) == 4
+    assert counter() == 4

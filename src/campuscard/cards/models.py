@@ -33,8 +33,9 @@ class Card(models.Model):
                            unique=True, validators=[validate_csn])
     access_control_id = models.CharField(
         _("access-control number"), max_length=20, blank=True, default="", db_default="",
-        help_text=_("Given when the card is encoded; unique within its establishment. Door "
-                    "and access-control systems know the card by it."))
+        help_text=_("Given when the card is encoded; unique in the instance, so that doors "
+                    "that recognise several establishments' cards tell them apart. Door and "
+                    "access-control systems know the card by it."))
     photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
     reject_count = models.PositiveIntegerField(_("rejections"), default=0)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -62,9 +63,9 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(state="ENABLED"),
                                     name="one_enabled_card_per_person"),
-            models.UniqueConstraint(fields=["establishment", "access_control_id"],
+            models.UniqueConstraint(fields=["access_control_id"],
                                     condition=~Q(access_control_id=""),
-                                    name="access_control_id_unique_per_establishment"),
+                                    name="access_control_id_unique"),
         ]
         indexes = [
             # (state) and (establishment, state, person) make the search's counts index-only.
@@ -79,3 +80,13 @@ class Card(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_state_display()}"
+
+
+class NumberCounter(models.Model):
+    """The last number given of a kind (cards.numbers): only ever moved under a row lock."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.last}"

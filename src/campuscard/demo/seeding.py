@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from campuscard.cards.models import Card
+from campuscard.cards.models import Card, NumberCounter
+from campuscard.cards.numbers import ACCESS_CONTROL
 from campuscard.cards.states import PENDING_STATES, RENEWABLE_STATES, State
 from campuscard.demo.story import ESTABLISHMENTS, POPULATIONS, ascii_slug
 from campuscard.esc.escn import generate_escn
@@ -137,8 +138,8 @@ class Seeder:
         self.today = timezone.localdate()
         self.next_person_id = (Person.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.next_card_id = (Card.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-        self.access_control_numbers = {e.pk: e.last_access_control_number
-                                       for e in establishments}
+        self.access_control_number = (NumberCounter.objects.filter(name=ACCESS_CONTROL)
+                                      .values_list("last", flat=True).first() or 0)
         self.report = SeedReport()
 
     def write_batch(self, counts):
@@ -155,8 +156,8 @@ class Seeder:
         self.report.cards += len(cards)
 
     def save_access_control_counters(self):
-        for pk, number in self.access_control_numbers.items():
-            Establishment.objects.filter(pk=pk).update(last_access_control_number=number)
+        NumberCounter.objects.update_or_create(name=ACCESS_CONTROL,
+                                               defaults={"last": self.access_control_number})
 
     # --- people ---
 
@@ -245,7 +246,7 @@ class Seeder:
         if state in ENCODED_STATES:
             at = min(self.now, at + datetime.timedelta(hours=rng.randrange(24, 24 * 20)))
             row.update(encoded_at=at, csn=csn_for(row["id"]),
-                       access_control_id=self.next_access_control_id(row["establishment_id"]))
+                       access_control_id=self.next_access_control_id())
         if state in WAS_ENABLED:
             row.update(enabled_at=at, delivered_at=at)
         if state in (State.DISABLED, State.CADUC, State.DESTROYED):
@@ -255,10 +256,10 @@ class Seeder:
         row["state_changed_at"] = min(self.now, at + datetime.timedelta(hours=rng.randrange(48)))
 
 
-    def next_access_control_id(self, establishment_id):
-        """As cards.numbers gives them when a card is encoded: the establishment's next."""
-        self.access_control_numbers[establishment_id] += 1
-        return str(self.access_control_numbers[establishment_id])
+    def next_access_control_id(self):
+        """As cards.numbers gives them when a card is encoded: the next of the instance."""
+        self.access_control_number += 1
+        return str(self.access_control_number)
 
 
 def pick(rng, weights):

@@ -30,10 +30,6 @@ def default_verifier_prefix():
     return settings.CAMPUSCARD_ESC_VERIFIER_PREFIX
 
 
-# Fields written only by their own allocator, never by a save() of the whole row.
-COUNTERS = frozenset({"last_access_control_number"})
-
-
 class Establishment(models.Model):
     name = models.CharField(_("name"), max_length=200)
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -87,10 +83,6 @@ class Establishment(models.Model):
     esc_card_type = models.CharField(_("ESC card type"), max_length=32,
                                      choices=EscCardType.choices,
                                      default=EscCardType.SMART_NO_CDZ)
-    # The last access-control number given to one of this establishment's cards
-    # (cards.numbers.allocate_access_control_id): only ever moved under a row lock.
-    last_access_control_number = models.PositiveBigIntegerField(
-        _("last access-control number"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("establishment")
@@ -103,11 +95,6 @@ class Establishment(models.Model):
     def save(self, *args, **kwargs):
         self.country = (self.country or "").upper()
         self.uai = (self.uai or "").upper()
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            # A settings form loaded before a card was encoded must not move the counter back.
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in COUNTERS]
         super().save(*args, **kwargs)
 
     def clean(self):

@@ -8,43 +8,46 @@ BATCH = 2_000
 
 
 def number_encoded_cards(apps, schema_editor):
-    """Cards encoded before numbers existed get one, in the order they were encoded, and each
-    establishment's counter starts after its last."""
+    """Cards encoded before numbers existed get one, in the order they were encoded, and the
+    counter starts after the last."""
     Card = apps.get_model("cards", "Card")
-    Establishment = apps.get_model("institutions", "Establishment")
-    for establishment in Establishment.objects.order_by("pk"):
-        ids = list(Card.objects.filter(establishment=establishment, state__in=NUMBERED_STATES,
-                                       access_control_id="")
-                   .order_by(models.F("encoded_at").asc(nulls_last=True), "pk")
-                   .values_list("pk", flat=True))
-        number = establishment.last_access_control_number
-        for start in range(0, len(ids), BATCH):
-            batch = [Card(pk=pk, access_control_id=str(number + offset))
-                     for offset, pk in enumerate(ids[start:start + BATCH], start=start + 1)]
-            Card.objects.bulk_update(batch, ["access_control_id"])
-        number += len(ids)
-        Establishment.objects.filter(pk=establishment.pk).update(
-            last_access_control_number=number)
+    NumberCounter = apps.get_model("cards", "NumberCounter")
+    counter, _created = NumberCounter.objects.get_or_create(name="access-control")
+    ids = list(Card.objects.filter(state__in=NUMBERED_STATES, access_control_id="")
+               .order_by(models.F("encoded_at").asc(nulls_last=True), "pk")
+               .values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        batch = [Card(pk=pk, access_control_id=str(counter.last + offset))
+                 for offset, pk in enumerate(ids[start:start + BATCH], start=start + 1)]
+        Card.objects.bulk_update(batch, ["access_control_id"])
+    counter.last += len(ids)
+    counter.save()
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0003_card_delivery_mode_card_fee_due_card_postal_address_and_more'),
-        ('institutions', '0006_establishment_access_control_counter'),
         ('people', '0007_staff_roles_from_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='NumberCounter',
+            fields=[
+                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ('last', models.PositiveBigIntegerField(default=0)),
+            ],
+        ),
         migrations.AddField(
             model_name='card',
             name='access_control_id',
-            field=models.CharField(blank=True, db_default='', default='', help_text='Given when the card is encoded; unique within its establishment. Door and access-control systems know the card by it.', max_length=20, verbose_name='access-control number'),
+            field=models.CharField(blank=True, db_default='', default='', help_text="Given when the card is encoded; unique in the instance, so that doors that recognise several establishments' cards tell them apart. Door and access-control systems know the card by it.", max_length=20, verbose_name='access-control number'),
         ),
         migrations.RunPython(number_encoded_cards, migrations.RunPython.noop, elidable=True),
         migrations.AddConstraint(
             model_name='card',
-            constraint=models.UniqueConstraint(condition=models.Q(('access_control_id', ''), _negated=True), fields=('establishment', 'access_control_id'), name='access_control_id_unique_per_establishment'),
+            constraint=models.UniqueConstraint(condition=models.Q(('access_control_id', ''), _negated=True), fields=('access_control_id',), name='access_control_id_unique'),
         ),
     ]
