@@ -375,7 +375,10 @@ CAMPUSCARD_PERIODIC_TASKS = [
     ("campuscard.people.tasks.sync_sources_full", datetime.timedelta(days=1)),
     ("campuscard.integrations.crous.tasks.refresh_tariff_rules", datetime.timedelta(days=1)),
     ("campuscard.integrations.exports.tasks.write_export_files", datetime.timedelta(minutes=1)),
+    ("campuscard.integrations.exports.tasks.prune_export_files", datetime.timedelta(days=1)),
 ]
+# How long an export's delivered files stay downloadable on its page (the last one always does).
+CAMPUSCARD_EXPORT_RETENTION_DAYS = env_int("CAMPUSCARD_EXPORT_RETENTION_DAYS", 90)
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected
 # errors (django.request, with their traceback) also with DEBUG off, which Django's own

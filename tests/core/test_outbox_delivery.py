@@ -334,7 +334,8 @@ def test_the_worker_runs_the_rights_sweep(student, other_student, manager_a):
         send_rights_end_reminders.module_path, sync_sources.module_path,
         sync_sources_full.module_path,
         "campuscard.integrations.crous.tasks.refresh_tariff_rules",
-        "campuscard.integrations.exports.tasks.write_export_files"}
+        "campuscard.integrations.exports.tasks.write_export_files",
+        "campuscard.integrations.exports.tasks.prune_export_files"}
 
     Worker(interval=0).run_once()
 

@@ -2,6 +2,7 @@
 real SFTP server, snapshots, the agreements between establishments, and the export page."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -242,3 +243,23 @@ def test_an_export_of_two_establishments_is_for_who_manages_both(client, tmp_pat
     assert client.get(reverse("backoffice:export", args=["doors-ab"])).status_code == 404
     client.force_login(admin_user)
     assert client.get(reverse("backoffice:export", args=["doors-ab"])).status_code == 200
+
+
+def test_old_delivered_files_are_pruned_but_never_written_again(tmp_path, settings, est_a,
+                                                                students, manager_a):
+    settings.CAMPUSCARD_EXPORT_RETENTION_DAYS = 30
+    doors = folder(tmp_path)
+    make_export("doors-a", [est_a], {"kind": "folder", "path": str(doors)}, preset="p2s",
+                every_minutes=0)
+    for name in ("ann", "ben"):
+        card_in_state(make_person(name, est_a, students), State.ENABLED, manager_a)
+        drain_all()
+    first, last = ExportFile.objects.order_by("id")
+    ExportFile.objects.update(created_at=timezone.now() - datetime.timedelta(days=31))
+    stored = first.content.path
+
+    assert services.prune_files() == 1  # the last file of the export stays
+    assert list(ExportFile.objects.all()) == [last]
+    assert not ExportChange.objects.filter(file__isnull=True).exists()
+    assert services.write_due_files(last.export_id) == []
+    assert not Path(stored).exists()

@@ -68,7 +68,8 @@ class ExportChange(models.Model):
                              null=True, verbose_name=_("card"))
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+",
                                verbose_name=_("person"))
-    file = models.ForeignKey(ExportFile, on_delete=models.SET_NULL, null=True, blank=True,
+    # A pruned file takes its changes with it: SET_NULL would make them wait to be written again.
+    file = models.ForeignKey(ExportFile, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="changes", verbose_name=_("file"))
     created_at = models.DateTimeField(_("on"), auto_now_add=True)
 

@@ -10,8 +10,10 @@ import itertools
 import tempfile
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from campuscard.cards.models import Card
@@ -22,6 +24,7 @@ from campuscard.integrations.exports.formats import parse_format
 from campuscard.integrations.exports.models import ExportChange, ExportFile, ExportTarget
 from campuscard.integrations.exports.records import card_rows, row_record, select_cards
 from campuscard.integrations.exports.render import file_name, render_line, write_file
+from campuscard.people.models import Person
 
 FILE_WRITTEN = "export.file"
 SNAPSHOT_ASKED = "export.snapshot"
@@ -101,8 +104,6 @@ def changed_records(export, fmt, people):
 
 
 def _eppn_of(person_id):
-    from campuscard.people.models import Person
-
     return Person.objects.filter(pk=person_id).values_list("eppn", flat=True).first()
 
 
@@ -211,6 +212,20 @@ def deliver_export_file(file_id):
                                                  delivered_at=timezone.now())
     return export_file
 
+
+def prune_files(now=None):
+    """Files delivered (or superseded) more than the retention ago go, with the changes they
+    hold; the last file of each export stays, whatever its age."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CAMPUSCARD_EXPORT_RETENTION_DAYS)
+    newest = ExportFile.objects.filter(export=OuterRef("export")).order_by("-id").values("id")[:1]
+    old = (ExportFile.objects.filter(created_at__lt=cutoff)
+           .exclude(status=ExportFile.Status.WAITING).exclude(id=Subquery(newest)))
+    pruned = 0
+    for export_file in old.iterator(chunk_size=500):
+        export_file.content.delete(save=False)
+        export_file.delete()  # its changes go with it (CASCADE): they are never written again
+        pruned += 1
+    return pruned
 
 
 # --- what the export page shows -------------------------------------------------------------

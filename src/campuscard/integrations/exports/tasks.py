@@ -23,3 +23,9 @@ def write_export_files():
         elif fmt.mode == "changes":
             written += len(services.write_due_files(export.pk, now))
     return written
+
+
+@task()
+def prune_export_files():
+    """Delivered files older than CAMPUSCARD_EXPORT_RETENTION_DAYS (the last one stays)."""
+    return services.prune_files()
