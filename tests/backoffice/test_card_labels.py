@@ -1,6 +1,7 @@
 """The French card page tells its history and its connected systems in words: no action code,
 no target name, no key of what a push keeps."""
 
+import html as html_lib
 import re
 
 import pytest
@@ -19,7 +20,7 @@ RAW = ("push.", "esc_router", "operation", "card.enabled", "export:doors-a", "ma
 def text_of(response):
     """What a reader sees: the page without its tags, attributes and scripts."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 def french_page(client, manager, card):
@@ -36,9 +37,10 @@ def test_the_french_card_page_shows_no_code(client, manager_a, told_card):  # no
     for code in RAW:
         assert code not in text, code
     assert "Historique" in text and "Carte activée" in text
-    assert "Sent to Courriels qui vous sont envoyés" in text  # the mail target's label
-    assert "Could not send to Routeur de la carte étudiante européenne (attempt 1)" in text
-    assert "Sent to Export: doors a" in text  # a target gone since: a readable name
+    assert "Envoyé à Courriels qui vous sont envoyés" in text  # the mail target's label
+    assert ("Échec de l'envoi à Routeur de la carte étudiante européenne (tentative 1)"
+            in text)
+    assert "Envoyé à Export: doors a" in text  # a target gone since: a readable name
 
 
 def test_connected_systems_list_each_target_with_its_last_push(client, manager_a,
@@ -52,8 +54,8 @@ def test_connected_systems_list_each_target_with_its_last_push(client, manager_a
     }
     router = found["Routeur de la carte étudiante européenne"]
     assert router.event == "Carte activée" and router.attempts == 1 and router.error
-    section = text_of(response).split("Connected systems", 1)[1]
-    assert "retrying after 1 attempt" in section and router.error.split(":")[0] in section
+    section = text_of(response).split("Systèmes connectés", 1)[1]
+    assert "nouvel essai après 1 tentative" in section and router.error.split(":")[0] in section
 
 
 def test_an_unknown_code_and_target_do_not_break_the_page(client, manager_a, student):
@@ -72,5 +74,5 @@ def test_an_unknown_code_and_target_do_not_break_the_page(client, manager_a, stu
     response = french_page(client, manager_a, card)
     assert response.status_code == 200
     text = text_of(response)
-    assert "Other action (legacy.thing)" in text and "Colour code: red" in text
-    assert "Retired system" in text and "Other action (gadget.moved)" in text
+    assert "Autre action (legacy.thing)" in text and "Colour code: red" in text
+    assert "Retired system" in text and "Autre action (gadget.moved)" in text

@@ -1,6 +1,7 @@
 """“My data” in French: the student reads their history and who was told of each card in
 words, without codes and without the card office's error messages."""
 
+import html as html_lib
 import io
 import json
 import re
@@ -24,7 +25,7 @@ def one_attempt(settings):
 
 def text_of(response):
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 def french(client, student, url="/me/data/"):
@@ -44,7 +45,8 @@ def test_the_french_page_shows_no_code_and_no_error(client, student, one_attempt
         assert code not in text, code
     assert "Connection refused" not in text and "TransientError" not in text
     assert "Carte activée" in text and "Historique" in text
-    assert "Could not send to Routeur de la carte étudiante européenne (attempt 1)" in text
+    assert ("Échec de l'envoi à Routeur de la carte étudiante européenne (tentative 1)"
+            in text)
     assert "Export: doors a" in text  # a target gone since still reads as a name
 
 
@@ -56,9 +58,9 @@ def test_each_card_says_who_was_told_and_what_the_card_office_handles(
     assert {s.system: s.status for s in card.systems}[
         "Routeur de la carte étudiante européenne"] == STUCK
     text = text_of(response)
-    assert "Routeur de la carte étudiante européenne — Carte activée: not yet: the card " \
-           "office is on it" in text
-    assert "Courriels qui vous sont envoyés — Carte activée: prévenu le" in text
+    line = text.split("Routeur de la carte étudiante européenne — Carte activée — ", 1)[1]
+    assert line.startswith("pas encore") and "le service de la carte s'en occupe" in line[:60]
+    assert "Courriels qui vous sont envoyés — Carte activée — prévenu le" in text
 
 
 def test_the_download_describes_each_entry_in_words(client, student, told_card):  # noqa: F811
@@ -70,4 +72,4 @@ def test_the_download_describes_each_entry_in_words(client, student, told_card):
     assert enabled["description"] == "Carte activée"
     assert enabled["changes"] == [{"field": "État", "before": "Encodée", "after": "Activée"}]
     pushed = next(e for e in history if e["action"] == "push.mail.done")
-    assert pushed["description"] == "Sent to Courriels qui vous sont envoyés"
+    assert pushed["description"] == "Envoyé à Courriels qui vous sont envoyés"
