@@ -219,7 +219,7 @@ def test_bulk_push_is_not_offered_when_a_card_cannot_go(router_down, student, st
     response = push_in_bulk(client, cards)  # asked anyway: the one that can go goes
     assert texts(response) == [
         "1 card will be pushed to the ESC router again.",
-        f"Card #{cards[1].pk} (Chloe Martin) was not pushed: "
+        f"Card {cards[1].number} (Chloe Martin) was not pushed: "
         "École B does not send its cards to the ESC router."]
     assert list(OutboxItem.objects.values_list("object_id", flat=True)) == [str(cards[0].pk)]
 

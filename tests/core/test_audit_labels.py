@@ -110,7 +110,7 @@ def test_a_push_lists_event_object_attempt_and_result_in_words(student, manager_
                                "attempt": 2, "status": "pending"})
     assert audit.describe(entry) == "Could not send to CROUS / Izly (attempt 2)"
     assert [(c.field, c.after) for c in audit.describe_changes(entry)] == [
-        ("Event", "Card enabled"), ("About", f"Card #{card.pk}"), ("Attempt", 2),
+        ("Event", "Card enabled"), ("About", f"Card {card.number}"), ("Attempt", 2),
         ("Result", "waiting")]
 
 
