@@ -81,7 +81,7 @@ def test_the_panel_shows_what_was_sent_beside_the_routers_live_status(
     outbox.drain()
     response = card_page(login(manager_a), card)
     assert response.status_code == 200
-    expiry = student.rights_end.strftime("%m/%d/%Y")
+    expiry = student.rights_end.strftime("%d/%m/%Y")  # English dates are day/month too
     assert panel_value(response, "esc-last-sent").startswith(f"Active, expiry date {expiry} — ")
     assert panel_value(response, "esc-live") == f"Active, expiry date {expiry}"
     assert str(card.escn) in response.content.decode()
