@@ -253,6 +253,13 @@ LANGUAGE_CODE = env("CAMPUSCARD_LANGUAGE", "fr")
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env("CAMPUSCARD_TIME_ZONE", "Europe/Paris")
+# Our own date formats (campuscard/formats/<lang>/formats.py): English pages write dates
+# day/month/year as the rest of Europe does ("dmy"), or month/day/year ("mdy").
+FORMAT_MODULE_PATH = ["campuscard.formats"]
+ENGLISH_DATE_ORDER = env("CAMPUSCARD_ENGLISH_DATE_ORDER", "dmy").strip().lower()
+if ENGLISH_DATE_ORDER not in ("dmy", "mdy"):
+    raise ImproperlyConfigured(
+        f"CAMPUSCARD_ENGLISH_DATE_ORDER must be dmy or mdy, not {ENGLISH_DATE_ORDER!r}")
 USE_I18N = True
 USE_TZ = True
 

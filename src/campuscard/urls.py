@@ -7,6 +7,7 @@ from campuscard.cards import views as card_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("signon/", include("campuscard.accounts.urls")),

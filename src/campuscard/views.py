@@ -1,4 +1,7 @@
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 
 from campuscard.people.permissions import scope_of
 
@@ -10,3 +13,9 @@ def home(request):
     if scope_of(request.user).is_staff_member:
         return redirect("backoffice:cards")
     return redirect("portal:home")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask /favicon.ico before reading any page: send them to our SVG icon."""
+    return HttpResponsePermanentRedirect(static("campuscard/favicon.svg"))

@@ -105,9 +105,9 @@ def test_apply_reports_each_card_that_failed(login, manager_a, student, other_st
     response = apply(login(manager_a), [ok, changed, enabled], "REQUEST_CHECKED")
     messages = texts(response)
     assert messages[0] == "1 card updated."
-    assert messages[1].startswith(f"Card #{changed.pk} (Bob Martin) was not changed: "
+    assert messages[1].startswith(f"Card {changed.number} (Bob Martin) was not changed: "
                                   "Someone else changed this card meanwhile")
-    assert messages[2].startswith(f"Card #{enabled.pk} (First000 Name000) was not changed: "
+    assert messages[2].startswith(f"Card {enabled.number} (First000 Name000) was not changed: "
                                   "A card in state “Enabled” cannot become")
     assert Card.objects.get(pk=ok.pk).state == State.REQUEST_CHECKED
     assert Card.objects.get(pk=changed.pk).state == State.CANCELED
@@ -142,7 +142,7 @@ def test_bulk_mark_delivered_reports_the_card_already_delivered(login, manager_a
     card_services.mark_delivered(enabled, actor(manager_a))
     messages = texts(apply(login(manager_a), [printed, enabled], "deliver"))
     assert messages == ["1 card updated.",
-                        f"Card #{enabled.pk} (Bob Martin) was not changed: "
+                        f"Card {enabled.number} (Bob Martin) was not changed: "
                         "This card has already been delivered."]
     assert Card.objects.get(pk=printed.pk).delivered_at is not None
 

@@ -81,7 +81,7 @@ def test_the_panel_shows_what_was_sent_beside_the_routers_live_status(
     outbox.drain()
     response = card_page(login(manager_a), card)
     assert response.status_code == 200
-    expiry = student.rights_end.strftime("%m/%d/%Y")
+    expiry = student.rights_end.strftime("%d/%m/%Y")  # English dates are day/month too
     assert panel_value(response, "esc-last-sent").startswith(f"Active, expiry date {expiry} — ")
     assert panel_value(response, "esc-live") == f"Active, expiry date {expiry}"
     assert str(card.escn) in response.content.decode()
@@ -219,7 +219,7 @@ def test_bulk_push_is_not_offered_when_a_card_cannot_go(router_down, student, st
     response = push_in_bulk(client, cards)  # asked anyway: the one that can go goes
     assert texts(response) == [
         "1 card will be pushed to the ESC router again.",
-        f"Card #{cards[1].pk} (Chloe Martin) was not pushed: "
+        f"Card {cards[1].number} (Chloe Martin) was not pushed: "
         "École B does not send its cards to the ESC router."]
     assert list(OutboxItem.objects.values_list("object_id", flat=True)) == [str(cards[0].pk)]
 

@@ -383,7 +383,7 @@ def test_an_error_of_crous_is_listed_with_its_message(consenting, manager_a, cro
     html = page.content.decode()
     assert page.status_code == 200
     assert "1 error found." in html
-    assert consenting.eppn in html and f"#{card.pk}" in html
+    assert consenting.eppn in html and f">{card.number}<" in html
     assert "update the right-holder" in html
     assert "HTTP 422" in html and "clotur" in html
     assert "the push failed" in html

@@ -282,3 +282,13 @@ def test_every_default_text_renders_in_both_languages():
                 {name: getattr(template, name) for name in services.EDITABLE}):
             assert subject and body
             assert "{" not in subject + body and "}" not in subject + body, template.event
+
+
+def test_the_destroyed_mail_names_the_card_by_its_number(student, manager_a, mailoutbox, est_a):
+    type(est_a).objects.filter(pk=est_a.pk).update(last_access_control_number=4000)
+    card = card_in_state(student, State.ENCODED, manager_a)
+    set_language(student, "fr")
+    card_services.destroy(card, actor(manager_a))
+    drain_all()
+    mail = mailoutbox[-1]
+    assert "(n° 4001)" in mail.body and f"n° {card.pk})" not in mail.body

@@ -11,6 +11,7 @@ from django.db.models import BooleanField, F, Func, Q, Value
 
 from campuscard.cards.models import Card
 from campuscard.core.validators import CSN_RE, normalise_code
+from campuscard.esc.escn import escn_prefix_from_short
 from campuscard.people.models import Person
 
 SORTS = {
@@ -43,6 +44,9 @@ class CardQuery:
     sort: str = DEFAULT_SORT
 
 
+ACCESS_CONTROL_ID_MAX = Card._meta.get_field("access_control_id").max_length
+
+
 def search_cards(scope, query):
     """Cards visible to `scope` (a people.permissions.Scope) matching `query`, sorted."""
     cards = scope.filter_cards(Card.objects.all())
@@ -63,13 +67,28 @@ def search_cards(scope, query):
 
 
 def text_condition(text):
-    """An ESCN or a chip number is looked up exactly; anything else searches people."""
+    """An ESCN or a chip number is looked up exactly, a card's readable number (cards.display)
+    too; anything else searches people."""
     escn = _as_uuid(text)
     if escn is not None:
         return Q(escn=escn)
+    condition = Q(_cards_of_people_matching(text))
+    number = _card_number_condition(text)
+    if number:
+        condition |= number
     csn = normalise_code(text)
-    by_person = _cards_of_people_matching(text)
-    return (Q(csn=csn) | by_person) if CSN_RE.match(csn) else by_person
+    return (Q(csn=csn) | condition) if CSN_RE.match(csn) else condition
+
+
+def _card_number_condition(text):
+    """The card numbered `text` as people read it: its access-control number, or the short
+    form of its ESCN (its first eight hex digits, an index range)."""
+    condition = Q(access_control_id=text) if len(text) <= ACCESS_CONTROL_ID_MAX else Q()
+    prefix = escn_prefix_from_short(text)
+    if prefix is not None:
+        low, high = (uuid.UUID(prefix + fill * 24) for fill in "0f")
+        condition |= Q(escn__gte=low, escn__lte=high)
+    return condition
 
 
 def _cards_of_people_matching(text):

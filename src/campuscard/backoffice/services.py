@@ -39,6 +39,11 @@ class Offer:
     def stops(self):
         return self.target in STOPPING
 
+    @property
+    def asks_more(self):
+        """Whether the page asks for something before the button: its own box then."""
+        return self.needs_reason or bool(self.disable_reasons) or self.needs_csn
+
 
 # --- scope ------------------------------------------------------------------------------------
 

@@ -317,8 +317,8 @@ def _report_bulk(request, done, failures):
         messages.success(request, ngettext("%(count)d card updated.", "%(count)d cards updated.",
                                            len(done)) % {"count": len(done)})
     for card, message in failures.items():
-        messages.error(request, _("Card #%(id)s (%(name)s) was not changed: %(message)s") % {
-            "id": card.pk, "name": card.person.full_name, "message": message})
+        messages.error(request, _("Card %(number)s (%(name)s) was not changed: %(message)s") % {
+            "number": card.number, "name": card.person.full_name, "message": message})
 
 
 def _esc_pushed(count):
@@ -336,8 +336,8 @@ def _report_push_again(request, queued, refused, *, done=_esc_pushed):
     if queued:
         messages.success(request, done(len(queued)))
     for card, message in refused.items():
-        messages.error(request, _("Card #%(id)s (%(name)s) was not pushed: %(message)s") % {
-            "id": card.pk, "name": card.person.full_name, "message": message})
+        messages.error(request, _("Card %(number)s (%(name)s) was not pushed: %(message)s") % {
+            "number": card.number, "name": card.person.full_name, "message": message})
 
 
 # --- pushes to other systems -----------------------------------------------------------------

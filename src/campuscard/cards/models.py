@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campuscard.cards.display import card_number
 from campuscard.cards.states import DisableReason, State
 from campuscard.core.validators import validate_csn
 
@@ -79,7 +80,12 @@ class Card(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_state_display()}"
+        return f"{self.number} {self.get_state_display()}"
+
+    @property
+    def number(self):
+        """The number people read for this card (cards.display.card_number), never the id."""
+        return card_number(self)
 
 
 class NumberCounter(models.Model):

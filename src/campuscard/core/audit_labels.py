@@ -211,8 +211,16 @@ def _push_value(name, value):
         object_type, object_id = value.split(":", 1)
         model = _model(object_type)
         thing = model._meta.verbose_name if model is not None else humanise(object_type)
-        return f"{capfirst(thing)} #{object_id}"
+        return f"{capfirst(thing)} {_readable_number(model, object_id) or '#' + object_id}"
     return value
+
+
+def _readable_number(model, object_id):
+    """The number people read for an object whose model has one (a card's `number`), else None."""
+    if model is None or not isinstance(getattr(model, "number", None), property):
+        return None
+    found = model._default_manager.filter(pk=object_id).first() if object_id.isdigit() else None
+    return found.number if found is not None else None
 
 
 def _field(model, name):

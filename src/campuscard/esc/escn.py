@@ -115,6 +115,22 @@ def validate_escn(value, pic=None):
     return text
 
 
+def escn_short(value):
+    """The short form people read and type: the first eight hex digits (the fastest-moving part
+    of the timestamp), grouped by four, e.g. "1a2b-3c4d"."""
+    head = str(value).lower()[:8]
+    return f"{head[:4]}-{head[4:]}"
+
+
+SHORT_ESCN_RE = re.compile(r"^(?:esc\s*)?([0-9a-f]{4})[-\s]?([0-9a-f]{4})$", re.IGNORECASE)
+
+
+def escn_prefix_from_short(text):
+    """The eight hex digits an ESCN starts with when `text` is a short form, else None."""
+    match = SHORT_ESCN_RE.match(text.strip())
+    return (match.group(1) + match.group(2)).lower() if match else None
+
+
 def escn_time(value):
     """When the ESCN was minted, as Unix seconds (for checks and display)."""
     return (uuid.UUID(str(value)).time - GREGORIAN_OFFSET) / 10_000_000

@@ -72,7 +72,14 @@ def verify_page(request, escn):
     if not ratelimit.allow(request):
         return _too_many(request, as_json=False)
     status, facts = check_card(escn)
-    return render(request, "esc/verify.html", {"card": facts}, status=status)
+    expires_on = _as_date(facts["expiresAt"]) if "expiresAt" in facts else None
+    return render(request, "esc/verify.html", {"card": facts, "expires_on": expires_on},
+                  status=status)
+
+
+def _as_date(value):
+    """The ISO date the router answers, as a date the page writes in its language."""
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 @never_cache

@@ -88,6 +88,7 @@ def _card_context(card, payload):
     reason = payload.get("disable_reason") or card.disable_reason or ""
     return {
         "id": card.pk,
+        "number": card.number,
         "state": str(State(state).label),
         "state_code": state,
         "rejection_reason": card.rejection_reason,
@@ -104,7 +105,8 @@ def sample_context():
     return {
         "person": {"first_name": "Camille", "last_name": "Dupont", "full_name": "Camille Dupont"},
         "card": {
-            "id": 1234, "state": str(State.REJECTED.label), "state_code": State.REJECTED.value,
+            "id": 1234, "number": "1234", "state": str(State.REJECTED.label),
+            "state_code": State.REJECTED.value,
             "rejection_reason": _("The photo is blurred."),
             "disable_reason": str(DisableReason.LOST.label),
             "disable_reason_code": DisableReason.LOST.value,
