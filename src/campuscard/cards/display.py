@@ -11,7 +11,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from campuscard.core.names import CONSONANT, VOWEL, NamePhrase
+from campuscard.core.names import NamePhrase
 from campuscard.esc.escn import escn_short
 
 
@@ -25,12 +25,14 @@ def card_number(card):
     return _("request of %(date)s") % {"date": requested}
 
 
-CARD_OF = NamePhrase(pgettext_lazy(VOWEL, "Card %(number)s of %(name)s"),
-                     pgettext_lazy(CONSONANT, "Card %(number)s of %(name)s"))
-SELECT_CARD_OF = NamePhrase(pgettext_lazy(VOWEL, "Select card %(number)s of %(name)s"),
-                            pgettext_lazy(CONSONANT, "Select card %(number)s of %(name)s"))
-PHOTO_OF = NamePhrase(pgettext_lazy(VOWEL, "Photo of %(name)s"),
-                      pgettext_lazy(CONSONANT, "Photo of %(name)s"))
+CARD_OF = NamePhrase(
+    pgettext_lazy("name starts with a vowel", "Card %(number)s of %(name)s"),
+    pgettext_lazy("name starts with a consonant", "Card %(number)s of %(name)s"))
+SELECT_CARD_OF = NamePhrase(
+    pgettext_lazy("name starts with a vowel", "Select card %(number)s of %(name)s"),
+    pgettext_lazy("name starts with a consonant", "Select card %(number)s of %(name)s"))
+PHOTO_OF = NamePhrase(pgettext_lazy("name starts with a vowel", "Photo of %(name)s"),
+                      pgettext_lazy("name starts with a consonant", "Photo of %(name)s"))
 
 
 def card_title(card):

@@ -14,6 +14,7 @@ import unicodedata
 
 from django.utils.translation import pgettext_lazy
 
+# The contexts are written out at each pgettext call: makemessages only reads literals.
 VOWEL = "name starts with a vowel"
 CONSONANT = "name starts with a consonant"
 _ELIDING_LETTERS = set("aeiouyh")
@@ -38,7 +39,8 @@ class NamePhrase:
         return str(form) % {"name": name, **values}
 
 
-OF_NAME = NamePhrase(pgettext_lazy(VOWEL, "of %(name)s"), pgettext_lazy(CONSONANT, "of %(name)s"))
+OF_NAME = NamePhrase(pgettext_lazy("name starts with a vowel", "of %(name)s"),
+                     pgettext_lazy("name starts with a consonant", "of %(name)s"))
 
 
 def of_name(name):
