@@ -14,8 +14,7 @@ from django.views.decorators.http import require_http_methods
 from campuscard.core import ratelimit
 from campuscard.core.actors import Actor, client_ip
 from campuscard.core.jsonbody import BadJson, load_json
-from campuscard.stations import services
-from campuscard.stations.documents import job_pdf
+from campuscard.stations import documents, services
 from campuscard.stations.models import PrintJob
 
 MAX_WAIT = 60
@@ -92,7 +91,7 @@ def job_document(request, job_id):
     job = _leased_or_404(request, job_id)
     if job is None:
         return _error(404, _("No such job leased to this station."))
-    response = HttpResponse(job_pdf(job), content_type="application/pdf")
+    response = HttpResponse(documents.job_pdf(job), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{job.card_id}.pdf"'
     return response
 

@@ -60,11 +60,11 @@ class Station(models.Model):
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
+    QUEUED = "queued", _("waiting")
     LEASED = "leased", _("being printed")
     PRINTED = "printed", _("printed")
-    FAILED = "failed", _("failed")
-    CANCELED = "canceled", _("canceled")
+    FAILED = "failed", _("could not print")
+    CANCELED = "canceled", _("dropped")
 
 
 OPEN_STATUSES = (JobStatus.QUEUED, JobStatus.LEASED)

@@ -136,7 +136,7 @@ def _queue(card, station, actor):
     job = PrintJob.objects.create(card=card, station=station, asked_by=actor.user,
                                   asked_at=timezone.now())
     audit.record("print_job.queued", actor, job, card=card, person=card.person_id,
-                 after={"station": station.name})
+                 after={"status": job.status, "station": station.name})
     return job
 
 
@@ -158,7 +158,8 @@ def print_again(job, actor):
             raise ValidationError(_("This card is already in a print queue."),
                                   code="queued") from exc
         audit.record("print_job.queued", actor, again, card=job.card, person=job.card.person_id,
-                     after={"station": job.station.name, "again_after": job.pk})
+                     after={"status": again.status, "station": job.station.name,
+                            "again_after": job.pk})
     return again
 
 
@@ -229,8 +230,9 @@ def report_printed(station, job_id, actor):
         job.status, job.lease_until, job.printed_at = JobStatus.PRINTED, None, timezone.now()
         job.printed_values = printed_values(card)
         job.save(update_fields=["status", "lease_until", "printed_at", "printed_values"])
+        # what was printed stays on the job (printed_values), not in the audit entry
         audit.record("print_job.printed", actor, job, card=card, person=card.person_id,
-                     after={"printed_values": job.printed_values})
+                     after={"status": job.status})
     return job
 
 
