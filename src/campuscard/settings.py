@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "campuscard.esc",
     "campuscard.notifications",
     "campuscard.api",
+    "campuscard.stations",
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",
@@ -373,6 +374,11 @@ OUTBOX_BACKOFF_BASE = float(env("CAMPUSCARD_OUTBOX_BACKOFF_BASE", "5"))
 OUTBOX_BACKOFF_CAP = float(env("CAMPUSCARD_OUTBOX_BACKOFF_CAP", "3600"))
 OUTBOX_MAX_ATTEMPTS = env_int("CAMPUSCARD_OUTBOX_MAX_ATTEMPTS", 15)
 OUTBOX_LEASE_SECONDS = env_int("CAMPUSCARD_OUTBOX_LEASE_SECONDS", 120)
+# A print station holds a job this long; if it has not reported by then, the job goes to the next
+# station that asks (docs/stations.md).
+CAMPUSCARD_PRINT_LEASE_SECONDS = env_int("CAMPUSCARD_PRINT_LEASE_SECONDS", 600)
+# Requests a minute one station may make (a long-poll counts once).
+CAMPUSCARD_STATION_RATE = env_int("CAMPUSCARD_STATION_RATE", 600)
 # The jobs `campuscard worker` keeps one run of waiting in the queue: (task, how often).
 CAMPUSCARD_PERIODIC_TASKS = [
     ("campuscard.cards.tasks.sweep_rights_ends", datetime.timedelta(hours=1)),

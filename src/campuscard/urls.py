@@ -15,6 +15,8 @@ urlpatterns = [
     path("me/", include("campuscard.portal.urls")),
     path("cards/<id:card_id>/photo.jpg", card_views.card_photo, name="card_photo"),
     path("", include("campuscard.esc.urls")),
+    path("manage/stations/", include("campuscard.stations.urls")),
+    path("stations/api/", include("campuscard.stations.api_urls")),
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),
     path("api/", include("campuscard.api.urls")),

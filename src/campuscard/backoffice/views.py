@@ -180,6 +180,8 @@ def _card_page(request, card, *, submitted=None, status=200):
     may_act = scope_of(request.user).is_manager
     return render(request, "backoffice/card_detail.html", {
         "card": card,
+        "card_as_list": [card],
+        "may_act": may_act,
         "person": card.person,
         "offers": office.card_offers(card, roles) if may_act else [],
         "may_deliver": may_act and office.may_mark_delivered(card, roles),

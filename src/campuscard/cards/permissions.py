@@ -10,6 +10,8 @@ def roles_on_card(actor, card):
         return {Role.SYSTEM}
     if actor.client is not None:
         return actor.client.roles_on_card(card)
+    if actor.station is not None:
+        return actor.station.roles_on_card(card)
     roles = set()
     scope = scope_of(actor.user)
     if scope.manages(card.establishment_id, card.person.population_id):

@@ -50,6 +50,12 @@ class Actor:
     ip: str | None = None
     client: object = None  # an api.ApiClient when acting through the JSON API
     is_system: bool = False
+    station: object = None  # a device (e.g. a print station) acting with its own token
+
+    @classmethod
+    def device(cls, station, ip=None):
+        """A device acting on its own: the lifecycle asks `station.roles_on_card(card)`."""
+        return cls(ip=ip, station=station)
 
     @classmethod
     def system(cls):
@@ -73,6 +79,8 @@ class Actor:
             parts.append(self.user.get_username())
         if self.client is not None:
             parts.append(f"api:{self.client.name}")
+        if self.station is not None:
+            parts.append(f"station:{self.station.name}")
         if self.is_system:
             parts.append(_("system"))
         return " / ".join(parts) or _("anonymous")
