@@ -10,11 +10,11 @@ from django.utils import timezone, translation
 
 from campuscard.backoffice.search import CardQuery, search_cards
 from campuscard.cards.display import card_number
-from campuscard.cards.models import Card
+from campuscard.cards.models import Card, NumberCounter
+from campuscard.cards.numbers import ACCESS_CONTROL
 from campuscard.cards.states import State
 from campuscard.core.names import NamePhrase, of_name, starts_with_vowel
 from campuscard.esc.escn import escn_prefix_from_short, escn_short
-from campuscard.institutions.models import Establishment
 from campuscard.people.permissions import scope_of
 
 from ..conftest import card_in_state
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def numbered_from_4000(est_a):
     """Access-control numbers far from the database ids, so that neither passes for the other."""
-    Establishment.objects.filter(pk=est_a.pk).update(last_access_control_number=4000)
+    NumberCounter.objects.update_or_create(name=ACCESS_CONTROL, defaults={"last": 4000})
 
 
 def test_an_encoded_card_reads_as_its_access_control_number(student, manager_a,
