@@ -226,3 +226,12 @@ def test_no_template_is_a_clear_error(est_a, students):
     CardTemplate.objects.update(active=False)
     with pytest.raises(NoTemplate):
         choose_template(make_person("eve", est_a, students))
+
+
+def test_importing_weasyprint_leaves_pillow_strict_on_truncated_photos():
+    from PIL import ImageFile
+
+    import campuscard.printing.checks
+    import campuscard.printing.rendering  # noqa: F401
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

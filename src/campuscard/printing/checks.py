@@ -3,10 +3,9 @@ out; every text and picture box is compared with the zones of its side."""
 
 from dataclasses import dataclass
 
-from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
-
 from campuscard.printing import geometry
 from campuscard.printing.rendering import PRINT, layout, version_for
+from campuscard.printing.weasy import ReplacedBox, TextBox
 
 
 @dataclass(frozen=True)

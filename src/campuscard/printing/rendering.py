@@ -4,9 +4,8 @@ panels of a YMCKO printer (docs/printing.md)."""
 import io
 
 import pypdfium2
+from django.utils.html import escape
 from PIL import Image, ImageDraw
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from campuscard.printing import geometry
 from campuscard.printing.choosing import choose_template
@@ -14,6 +13,7 @@ from campuscard.printing.fonts import FONT_DIR, font_face_css
 from campuscard.printing.models import CardPrint
 from campuscard.printing.templating import render_string
 from campuscard.printing.variables import card_language, template_variables
+from campuscard.printing.weasy import HTML, URLFetcher
 
 PRINT, PREVIEW, BLACK = "print", "preview", "black"
 
@@ -89,19 +89,13 @@ def _preview_marks(version, side):
         rect = geometry.zone_rect(zone)
         label = zone.get("label") or zone["kind"]
         marks.append(f'<div class="zone zone-{zone["kind"]}" style="{_box_style(rect)}">'
-                     f"{_escape(label)}</div>")
+                     f"{escape(label)}</div>")
     return "".join(marks)
 
 
 def _box_style(rect):
     return (f"left: {rect.x}mm; top: {rect.y}mm; width: {rect.width}mm; "
             f"height: {rect.height}mm")
-
-
-def _escape(text):
-    from django.utils.html import escape
-
-    return escape(text)
 
 
 def layout(card, version=None, mode=PRINT, sides=geometry.SIDES):
