@@ -235,3 +235,14 @@ def test_importing_weasyprint_leaves_pillow_strict_on_truncated_photos():
     import campuscard.printing.rendering  # noqa: F401
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_a_batch_pdf_has_front_then_back_per_card(card, other_student, manager_a):
+    from campuscard.printing.rendering import render_batch_pdf
+
+    other = card_in_state(other_student, State.IN_PRINT, manager_a)
+    pdf = pypdfium2.PdfDocument(render_batch_pdf([card, other]))
+    assert len(pdf) == 4
+    texts = [pdf[index].get_textpage().get_text_range() for index in range(4)]
+    assert "Alice" in texts[0] and "Bob" in texts[2]
+    assert "personal" in texts[1] and "personal" in texts[3]

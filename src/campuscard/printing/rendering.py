@@ -163,3 +163,12 @@ def _to_png(image, dpi=300):
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
+
+
+def render_batch_pdf(cards):
+    """One PDF of several cards, front then back for each (for an office without a station)."""
+    documents = [layout(card) for card in cards]
+    if not documents:
+        raise ValueError("no card to print")
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
