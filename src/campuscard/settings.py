@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "campuscard.institutions",
     "campuscard.people",
     "campuscard.cards",
+    "campuscard.printing",
     "campuscard.backoffice",
     "campuscard.portal",
     "campuscard.esc",

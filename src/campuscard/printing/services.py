@@ -1,0 +1,35 @@
+"""Editing templates (always a new version) and recording a print (the values frozen)."""
+
+from django.db import transaction
+from django.db.models import Max
+
+from campuscard.printing.models import CardPrint, CardTemplateVersion
+from campuscard.printing.rendering import frozen_values, version_for
+from campuscard.printing.variables import printed_values
+
+VERSIONED_FIELDS = ("front_html", "back_html", "css", "free_text", "logo_svg", "zones")
+
+
+@transaction.atomic
+def save_template_version(template, *, by=None, **content):
+    """A new version of `template`: the fields given, the others copied from the current one."""
+    current = template.current_version
+    fields = {name: getattr(current, name) if current else "" for name in VERSIONED_FIELDS}
+    if not current:
+        fields["zones"] = []
+    unknown = set(content) - set(VERSIONED_FIELDS)
+    if unknown:
+        raise TypeError(f"not a template field: {', '.join(sorted(unknown))}")
+    fields |= content
+    number = (template.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = CardTemplateVersion(template=template, number=number, created_by=by, **fields)
+    version.full_clean()
+    version.save()
+    return version
+
+
+def record_print(card, *, by=None, version=None):
+    """Freeze what the card shows, with the version it is printed with: a reprint uses both."""
+    version = version_for(card, version)
+    values = frozen_values(card, version) or printed_values(card, version)
+    return CardPrint.objects.create(card=card, version=version, printed_by=by, values=values)

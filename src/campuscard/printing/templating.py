@@ -1,0 +1,46 @@
+"""Template strings rendered by Django's engine, locked down: autoescape on, no {% load %},
+{% include %} or {% extends %}, no `safe` filter, nothing but the variables given
+(docs/printing.md lists them). The extra {% fit %} tag sizes a line of text to its box."""
+
+from functools import cache
+
+from django.template import Context, Engine, Library, defaultfilters, defaulttags
+from django.utils.html import format_html
+
+from campuscard.printing.fitting import fit_text
+
+ALLOWED_TAGS = ("if", "for", "with", "comment", "firstof", "spaceless", "verbatim",
+                "templatetag", "cycle", "now")
+BLOCKED_FILTERS = ("safe", "safeseq", "pprint", "json_script")
+
+card_tags = Library()
+for _name in ALLOWED_TAGS:
+    card_tags.tag(_name, defaulttags.register.tags[_name])
+for _name, _filter in defaultfilters.register.filters.items():
+    if _name not in BLOCKED_FILTERS:
+        card_tags.filters[_name] = _filter
+
+
+@card_tags.simple_tag
+def fit(text, width, max=9, min=5, face="bold"):
+    """{% fit last_name width=52 max=11 min=6 %}: a line at the largest size from max down to
+    min (points) that fits `width` millimetres, else cut at min with an ellipsis."""
+    fitted = fit_text(text or "", float(width), max_pt=float(max), min_pt=float(min), face=face)
+    return format_html(
+        '<span class="fit{}" style="font-size: {}pt; max-width: {}mm" data-size="{}">{}</span>',
+        " fit-cut" if fitted.cut else "", fitted.size_pt, width, fitted.size_pt, fitted.text)
+
+
+class CardEngine(Engine):
+    default_builtins = []
+
+
+@cache
+def card_engine():
+    engine = CardEngine(autoescape=True, debug=False, loaders=[], libraries={})
+    engine.template_builtins = [card_tags]
+    return engine
+
+
+def render_string(source, variables):
+    return card_engine().from_string(source).render(Context(variables, autoescape=True))

@@ -1,0 +1,87 @@
+"""The fixed set of variables a card template sees (docs/printing.md): the printed values,
+frozen as text on the card when it is printed, and the pictures built from the card."""
+
+import base64
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from campuscard.esc.qr import card_verify_url, qr_svg
+
+DATE_FORMAT = "%d/%m/%Y"  # day/month/year in both languages, as printed on European cards
+TEXT_VARIABLES = (
+    "language", "last_name", "first_name", "birth_date", "birth_label", "number",
+    "number_label", "student_number", "staff_number", "establishment", "pic", "population",
+    "valid_until", "valid_label", "escn", "escn_label", "qr_url", "free_text",
+)
+PICTURE_VARIABLES = ("qr", "photo", "logo")
+
+
+def card_language(card):
+    language = card.person.language or settings.LANGUAGE_CODE
+    return language.split("-")[0]
+
+
+def printed_values(card, version):
+    """Every text the card shows, in the card's language: what a print freezes."""
+    person, establishment = card.person, card.establishment
+    language = card_language(card)
+    with translation.override(language):
+        is_student = bool(person.student_id) or not person.employee_id
+        return {
+            "language": language,
+            "last_name": person.last_name.upper(),
+            "first_name": person.first_name,
+            "birth_date": _format_date(person.birth_date),
+            "birth_label": _("Born on"),
+            "student_number": person.student_id,
+            "staff_number": person.employee_id,
+            "number": person.student_id if is_student else person.employee_id,
+            "number_label": _("Student no.") if is_student else _("Staff no."),
+            "establishment": establishment.name,
+            "pic": f"{establishment.pic} {establishment.country}",
+            "population": str(person.population),
+            "valid_until": _format_date(person.rights_end),
+            "valid_label": _("Valid until"),
+            "escn": str(card.escn) if card.escn else "",
+            "escn_label": _("ESC number"),
+            "qr_url": card_verify_url(card) if card.escn else "",
+            "free_text": version.free_text,
+        }
+
+
+def picture_values(card, version, values):
+    """The QR (of the frozen URL), the photo and the logo, as data URIs for <img src>."""
+    qr = qr_svg(values["qr_url"], scale=1) if values.get("qr_url") else ""
+    return {
+        "qr": _data_uri("image/svg+xml", qr.encode()) if qr else "",
+        "photo": _photo_uri(card),
+        "logo": _data_uri("image/svg+xml", version.logo_svg.encode()) if version.logo_svg else "",
+    }
+
+
+def template_variables(card, version, frozen=None):
+    values = {name: (frozen or {}).get(name, value)
+              for name, value in printed_values(card, version).items()}
+    return values | picture_values(card, version, values)
+
+
+def _format_date(date):
+    return date.strftime(DATE_FORMAT) if date else ""
+
+
+def _photo_uri(card):
+    if not card.photo:
+        return ""
+    try:
+        with card.photo.open("rb") as photo:
+            return _data_uri("image/jpeg", photo.read())
+    except OSError:
+        return ""
+
+
+def _data_uri(media_type, data):
+    # Base64 holds no character HTML escaping would touch; safe marks it as already clean.
+    return mark_safe(f"data:{media_type};base64,{base64.b64encode(data).decode()}")  # noqa: S308
