@@ -8,6 +8,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from campuscard.cards import services as card_services
+from campuscard.cards.models import NumberCounter
+from campuscard.cards.numbers import ACCESS_CONTROL
 from campuscard.cards.states import DisableReason, State
 from campuscard.core.models import AuditEntry, OutboxItem
 from campuscard.notifications import services
@@ -285,7 +287,7 @@ def test_every_default_text_renders_in_both_languages():
 
 
 def test_the_destroyed_mail_names_the_card_by_its_number(student, manager_a, mailoutbox, est_a):
-    type(est_a).objects.filter(pk=est_a.pk).update(last_access_control_number=4000)
+    NumberCounter.objects.update_or_create(name=ACCESS_CONTROL, defaults={"last": 4000})
     card = card_in_state(student, State.ENCODED, manager_a)
     set_language(student, "fr")
     card_services.destroy(card, actor(manager_a))

@@ -1,5 +1,5 @@
-"""A print station of establishment A, a manager allowed on it, checked requests, and a small
-real PDF standing in for the card renderer (campuscard.printing, wired at merge)."""
+"""A print station of establishment A, a manager allowed on it, checked requests; jobs are
+rendered by the real card renderer (campuscard.printing)."""
 
 import json
 
@@ -8,37 +8,16 @@ from django.test import Client
 
 from campuscard.cards.states import State
 from campuscard.core.actors import Actor
-from campuscard.stations import documents, services
+from campuscard.stations import services
 from tests.conftest import actor, card_in_state, make_person
 
 
-def minimal_pdf(text="card"):
-    """A one-page PDF any reader opens (objects, a cross-reference table and a trailer)."""
-    stream = f"BT /F1 12 Tf 10 20 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 242.6 153] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
 @pytest.fixture(autouse=True)
-def card_pdf(monkeypatch):
-    """The renderer's seam returns a small real PDF naming the card."""
-    monkeypatch.setattr(documents, "job_pdf", lambda job: minimal_pdf(f"card {job.card_id}"))
+def default_template(db):
+    """The default card template, as its migration makes it (a flushed database lost it)."""
+    from campuscard.printing.defaults import ensure_default_template
+
+    return ensure_default_template()
 
 
 @pytest.fixture

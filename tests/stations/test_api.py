@@ -3,6 +3,7 @@
 import time
 from datetime import timedelta
 
+import pypdfium2
 import pytest
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ def test_next_leases_a_job_and_gives_its_pdf(queued, device, student):
     assert job["lease_until"] and job["attempts"] == 1
     pdf = device.get(job["pdf"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-") and b"card %d" % queued[0].card_id in pdf.content
+    assert pdf.content.startswith(b"%PDF-") and len(pypdfium2.PdfDocument(pdf.content)) == 2
 
 
 def test_another_station_gets_404_for_the_job(queued, device, second_station):
@@ -100,3 +101,12 @@ def test_a_station_that_died_mid_job_gives_it_back_after_the_lease(queued, devic
         lease_until=timezone.now() - timedelta(seconds=1))
     again = device.get(NEXT).json()
     assert again["job"] == first["job"] and again["attempts"] == 2
+
+
+def test_a_card_no_template_applies_to_is_a_clear_conflict(queued, device):
+    from campuscard.printing.models import CardTemplate
+
+    CardTemplate.objects.update(active=False)
+    job = device.get(NEXT, {"wait": 0}).json()
+    response = device.get(job["pdf"])
+    assert response.status_code == 409 and "template" in response.json()["detail"]

@@ -92,7 +92,7 @@ def test_report_printed_moves_the_card_and_freezes_what_was_printed(queued, stat
     job.refresh_from_db()
     card = Card.objects.get(pk=job.card_id)
     assert card.state == State.PRINTED and job.status == JobStatus.PRINTED
-    assert job.printed_values["last_name"] == "Martin"
+    assert job.printed_values["last_name"] == "MARTIN"  # as the card prints it
     assert job.printed_values["escn"] == str(card.escn)
     assert job.printed_values["establishment"] == "Université A"
     entry = AuditEntry.objects.get(action="card.printed", card_id=card.pk)

@@ -91,7 +91,11 @@ def job_document(request, job_id):
     job = _leased_or_404(request, job_id)
     if job is None:
         return _error(404, _("No such job leased to this station."))
-    response = HttpResponse(documents.job_pdf(job), content_type="application/pdf")
+    try:
+        pdf = documents.job_pdf(job)
+    except documents.NotPrintable as exc:
+        return _error(409, str(exc))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{job.card_id}.pdf"'
     return response
 

@@ -17,6 +17,7 @@ from campuscard.cards import services as card_services
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core import audit, tokens
 from campuscard.core.actors import Actor
+from campuscard.stations import documents
 from campuscard.stations.models import JobStatus, PrintJob, Station
 
 SCHEME = "st"
@@ -228,7 +229,7 @@ def report_printed(station, job_id, actor):
         except IllegalTransition as exc:
             raise JobRefused(card_services.error_message(exc)) from exc
         job.status, job.lease_until, job.printed_at = JobStatus.PRINTED, None, timezone.now()
-        job.printed_values = printed_values(card)
+        job.printed_values = documents.record_printed(job, by=job.asked_by)
         job.save(update_fields=["status", "lease_until", "printed_at", "printed_values"])
         # what was printed stays on the job (printed_values), not in the audit entry
         audit.record("print_job.printed", actor, job, card=card, person=card.person_id,
@@ -247,21 +248,6 @@ def report_failed(station, job_id, message, actor):
         audit.record("print_job.failed", actor, job, card=job.card_id,
                      person=job.card.person_id, reason=message)
     return job
-
-
-def printed_values(card):
-    """What a card shows once printed, kept as it was (a reprint or a later change of name
-    does not alter what this card says)."""
-    person = card.person
-    return {
-        "card_id": card.pk, "first_name": person.first_name, "last_name": person.last_name,
-        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
-        "student_id": person.student_id, "employee_id": person.employee_id,
-        "establishment": card.establishment.name, "establishment_code": card.establishment.code,
-        "pic": card.establishment.pic, "escn": str(card.escn) if card.escn else None,
-        "population": person.population.code if person.population_id else None,
-        "rights_end": person.rights_end.isoformat() if person.rights_end else None,
-    }
 
 
 def readable_fields(card):

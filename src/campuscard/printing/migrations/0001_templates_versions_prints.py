@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0004_card_access_control_id'),
-        ('institutions', '0006_establishment_access_control_counter'),
+        ('institutions', '0005_recognition'),
         ('people', '0007_staff_roles_from_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
