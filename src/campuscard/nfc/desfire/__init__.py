@@ -1,0 +1,1 @@
+"""MIFARE DESFire EV1/EV2 from the reader's side, in pure Python on `cryptography`."""
