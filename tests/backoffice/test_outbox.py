@@ -3,6 +3,7 @@
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from campuscard.cards.display import card_title
 from campuscard.cards.states import State
 from campuscard.core.models import AuditEntry, OutboxItem
 
@@ -41,6 +42,16 @@ def test_page_lists_failed_pushes_and_those_being_retried_in_scope(
     assert "HTTP 410" in html
     assert f'name="only" value="{failed_card.pk}"' in html
     assert f'name="only" value="{retrying.pk}"' not in html
+
+
+def test_pushes_name_the_card_and_the_person_as_people_read_them(login, manager_a, student):
+    card = card_in_state(student, State.NEW, manager_a)
+    failed_push(card=card)
+    failed_push(person=student)
+    html = login(manager_a).get(URL).content.decode()
+    assert f'<a href="{reverse("backoffice:card", args=[card.pk])}">{card_title(card)}</a>' in html
+    assert f">{student.full_name}</td>" in html
+    assert "card #" not in html and "person #" not in html
 
 
 def test_admin_sees_every_failed_push(login, admin_user, student, student_b, manager_a,

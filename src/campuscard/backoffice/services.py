@@ -13,6 +13,7 @@ from django.http import Http404
 
 from campuscard.cards import services as card_services
 from campuscard.cards import states
+from campuscard.cards.display import card_title
 from campuscard.cards.models import Card
 from campuscard.cards.permissions import roles_on_card
 from campuscard.cards.states import DisableReason, IllegalTransition, Role, State
@@ -83,6 +84,28 @@ def outbox_in_scope(scope):
     people = scope.filter_people(Person.objects.all()).annotate(key=as_key).values("key")
     return items.filter(Q(object_type="card", object_id__in=cards)
                         | Q(object_type="person", object_id__in=people))
+
+
+def name_pushed_objects(items):
+    """Give each push of `items` the name a person reads for its object: the card's number and
+    holder, or the person's name ("" when it is gone); the database ids stay in the links."""
+    items = list(items)
+    cards = Card.objects.select_related("person").in_bulk(_ids_of(items, "card"))
+    people = Person.objects.in_bulk(_ids_of(items, "person"))
+    for item in items:
+        key = int(item.object_id) if item.object_id.isdigit() else None
+        if item.object_type == "card" and key in cards:
+            item.object_name = card_title(cards[key])
+        elif item.object_type == "person" and key in people:
+            item.object_name = people[key].full_name
+        else:
+            item.object_name = ""
+    return items
+
+
+def _ids_of(items, kind):
+    return [int(item.object_id) for item in items
+            if item.object_type == kind and item.object_id.isdigit()]
 
 
 # --- what a card page offers -----------------------------------------------------------------

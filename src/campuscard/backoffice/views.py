@@ -351,11 +351,14 @@ def outbox_failed(request):
     items = office.outbox_in_scope(scope_of(request.user))
     failed = items.filter(status=OutboxItem.Status.FAILED).order_by("-id")
     retrying = items.filter(status=OutboxItem.Status.PENDING, attempts__gt=0)
-    return render(request, "backoffice/outbox.html", {
+    pages = {
         "failed": _paginate(request, failed, "page", _("Pages of failed pushes")),
         "retrying": _paginate(request, retrying.order_by("not_before", "id"), "retrying_page",
                               _("Pages of pushes being retried")),
-    })
+    }
+    for paginated in pages.values():
+        paginated["page"].object_list = office.name_pushed_objects(paginated["page"].object_list)
+    return render(request, "backoffice/outbox.html", pages)
 
 
 @staff_only
