@@ -18,7 +18,7 @@ def test_the_page_opens_the_card_a_station_reads(live_server, browser_page, mana
     from playwright.sync_api import expect
 
     card = card_in_state(student, State.ENCODED, manager_a)
-    station, token = stations.register_station("Desk A", est_a, Actor.system())
+    _station, token = stations.register_station("Desk A", est_a, Actor.system())
     page = browser_page
     log_in(page, live_server.url, "manager-a")
     page.get_by_role("link", name="Badge", exact=True).click()

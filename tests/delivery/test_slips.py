@@ -153,6 +153,9 @@ def test_every_card_of_a_slip_is_delivered_in_one_action_skipping_those_that_can
     card_services.mark_delivered(ready[0], actor(manager_a))  # handed over from its own page
     card_services.destroy(Card.objects.get(pk=extra.pk), actor(manager_a))  # a damaged card
     before = AuditEntry.objects.filter(action="card.delivered").count()
+    page = client.get(reverse("delivery:slip", args=[slip.pk]))
+    assert page.context["waiting"] == 2
+    assert "(2 cards waiting)" in page.content.decode()
     response = client.post(reverse("delivery:slip_deliver", args=[slip.pk]), follow=True)
     text = response.content.decode()
     assert "2 cards marked as delivered." in text
@@ -169,6 +172,8 @@ def test_every_card_of_a_slip_is_delivered_in_one_action_skipping_those_that_can
                                      after={"delivered": 2, "skipped": 2}).exists()
     slip.refresh_from_db()
     assert slip.delivered_by == manager_a and slip.delivered_at is not None
+    assert "Mark every card of this slip" not in text
+    assert "No card of this slip is waiting to be handed over any more." in text
     again = client.post(reverse("delivery:slip_deliver", args=[slip.pk]), follow=True)
     assert "0 cards marked as delivered." in again.content.decode()
     assert "4 cards skipped:" in again.content.decode()

@@ -30,16 +30,28 @@ def test_a_read_is_recorded_with_its_time(device, station):
                                "read_at": station.last_badge_at.isoformat()}
 
 
-@pytest.mark.parametrize("token", [None, "st_00000000_nope", "Basic abc"])
-def test_a_bad_token_is_401_and_records_nothing(station, token):
-    response = Device(token).post(URL, {"csn": "04A23B1C5D8000"})
+@pytest.mark.parametrize("authorization", [None, "Bearer st_00000000_nope", "Bearer ",
+                                           "Basic c3Q6bm9wZQ=="])
+def test_a_bad_token_is_401_and_records_nothing(station, authorization):
+    device = Device(None)
+    if authorization:
+        device.headers["Authorization"] = authorization
+    response = device.post(URL, {"csn": "04A23B1C5D8000"})
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
     assert Station.objects.get(pk=station.pk).last_badge_at is None
 
 
 def test_a_revoked_token_is_401(device, station):
     services.revoke_station(station, Actor.system())
     assert device.post(URL, {"csn": "04A23B1C5D8000"}).status_code == 401
+
+
+def test_another_stations_token_records_on_that_station_only(device, station,
+                                                             second_station):
+    Device(second_station.token).post(URL, {"csn": "DEADBEEF"})
+    assert Station.objects.get(pk=station.pk).last_badge_at is None
+    assert Station.objects.get(pk=second_station.pk).last_badge == "DEADBEEF"
 
 
 @pytest.mark.parametrize("body", [{"csn": "not hex"}, {"csn": ""}, {}, {"csn": 1234},

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscard.cards import services as card_services
+from campuscard.cards import states
 from campuscard.cards.badges import cards_with_badge
 from campuscard.cards.models import Card, DeliveryMode
-from campuscard.cards.states import AWAITING_PICKUP_STATES
+from campuscard.cards.permissions import roles_on_card
+from campuscard.cards.states import AWAITING_PICKUP_STATES, IllegalTransition
 from campuscard.core import audit
 from campuscard.delivery.models import DeliverySlip
 from campuscard.institutions.models import Establishment
@@ -103,6 +105,18 @@ def slip_cards(slip, user):
     """The slip's cards `user` may see, sorted by name."""
     cards = scope_of(user).filter_cards(slip.cards.all())
     return by_name(cards.select_related("person", "establishment"))
+
+
+def deliverable(cards, actor):
+    """The cards `actor` may still mark delivered, as cards.states decides."""
+    found = []
+    for card in cards:
+        try:
+            states.check_delivery(card, roles_on_card(actor, card))
+        except IllegalTransition:
+            continue
+        found.append(card)
+    return found
 
 
 def deliver_slip(slip, actor):

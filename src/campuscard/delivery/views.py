@@ -62,7 +62,7 @@ def slip_detail(request, slip_id):
     cards = services.slip_cards(slip, request.user)
     return render(request, "delivery/slip_detail.html", {
         "slip": slip, "cards": cards,
-        "waiting": sum(1 for card in cards if card.delivered_at is None),
+        "waiting": len(services.deliverable(cards, Actor.from_request(request))),
     })
 
 
