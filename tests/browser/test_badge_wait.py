@@ -23,7 +23,9 @@ def test_the_page_opens_the_card_a_station_reads(live_server, browser_page, mana
     log_in(page, live_server.url, "manager-a")
     page.get_by_role("link", name="Badge", exact=True).click()
     page.get_by_label("Station", exact=True).select_option(label="Desk A (Université A)")
+    expect(page.get_by_role("button", name="Stop waiting")).to_be_hidden()
     page.get_by_role("button", name="Wait for the next badge").click()
+    expect(page.get_by_role("button", name="Stop waiting")).to_be_visible()
     expect(page.get_by_text("Waiting for a badge on the reader…")).to_be_visible()
     page.wait_for_timeout(1500)  # a few polls with nothing read: the page keeps waiting
     assert "/manage/delivery/badge/" in page.url

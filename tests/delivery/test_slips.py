@@ -16,6 +16,8 @@ from tests.conftest import actor, make_staff
 
 from .conftest import printed_card
 
+pytestmark = pytest.mark.django_db
+
 
 def pdf_pages(response):
     assert response["Content-Type"] == "application/pdf"
@@ -197,4 +199,12 @@ def test_the_delivery_words_are_translatable(client, manager_a, ready, est_a):
     assert client.get(reverse("delivery:slip", args=[slip.pk])).status_code == 200
 
 
-pytestmark = pytest.mark.django_db
+def test_a_slip_holds_at_most_so_many_cards_the_first_requested(login, manager_a, ready, est_a,
+                                                               monkeypatch):
+    from campuscard.delivery import services
+
+    monkeypatch.setattr(services, "MAX_SLIP_CARDS", 2)
+    client = login(manager_a)
+    assert "A slip holds at most 2 cards" in client.get(reverse("delivery:slips")).content.decode()
+    slip = make_slip(client, est_a)
+    assert set(slip.cards.all()) == set(ready[:2])

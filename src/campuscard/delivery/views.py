@@ -40,6 +40,7 @@ def slip_list(request):
     return render(request, "delivery/slips.html", {
         "places": services.places_for(request.user),
         "slips": services.past_slips(request.user),
+        "max_cards": services.MAX_SLIP_CARDS,
     })
 
 

@@ -8,7 +8,7 @@
   var EVERY_MS = 1000;
   var form = document.getElementById("badge-wait");
   if (!form) return;
-  var status = form.querySelector("[data-status]");
+  var status = document.getElementById("badge-wait-status");
   var stop = form.querySelector("[data-stop]");
   var timer = null;
   var run = 0;  // each wait has its number: answers of an abandoned wait are dropped
