@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("campuscard.esc.urls")),
     path("manage/stations/", include("campuscard.stations.urls")),
     path("stations/api/", include("campuscard.stations.api_urls")),
+    path("manage/delivery/", include("campuscard.delivery.urls")),
     path("manage/mails/", include("campuscard.notifications.urls")),
     path("manage/", include("campuscard.backoffice.urls")),
     path("api/", include("campuscard.api.urls")),

@@ -62,6 +62,9 @@ FRESH_REQUEST_AFTER = frozenset({State.REJECTED, State.CANCELED})
 DELIVERABLE_STATES = frozenset({
     State.PRINTED, State.IN_ENCODE, State.ENCODED, State.ENABLED, State.DISABLED,
 })
+# Cards waiting at the desk for their holder (delivery slips): printed, and not blocked (a
+# blocked card that was never handed over, e.g. replaced meanwhile, stays in the drawer).
+AWAITING_PICKUP_STATES = DELIVERABLE_STATES - {State.DISABLED}
 # Disable reasons a holder may give themselves.
 HOLDER_DISABLE_REASONS = frozenset({
     DisableReason.LOST, DisableReason.THEFT, DisableReason.OUT_OF_ORDER,

@@ -25,7 +25,7 @@ class StationAdmin(admin.ModelAdmin):
     search_fields = ("name", "printer_model")
     filter_horizontal = ("allowed_users",)
     readonly_fields = ("token_prefix", "created_at", "last_heartbeat_at", "last_seen_ip",
-                       "status_message", "revoked_at")
+                       "status_message", "last_badge", "last_badge_at", "revoked_at")
     actions = ["revoke"]
 
     def has_delete_permission(self, request, obj=None):

@@ -5,6 +5,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -134,3 +135,20 @@ def station_heartbeat(request):
         return _error(400, exc if isinstance(exc, BadJson) else _("Send a JSON object."))
     services.heartbeat(request.station, client_ip(request), message)
     return JsonResponse({"ok": True})
+
+
+@device_view("POST")
+def badge_read(request):
+    """A reader at the station read a badge: `{"csn": "…"}` (hex, reversed, or decimal)."""
+    try:
+        csn = _body(request).get("csn", "")
+    except (BadJson, AttributeError) as exc:
+        return _error(400, exc if isinstance(exc, BadJson) else _("Send a JSON object."))
+    if not isinstance(csn, str) or not csn.strip():
+        return _error(400, _("Send the badge's chip serial number as \"csn\"."))
+    try:
+        station = services.record_badge(request.station, csn)
+    except ValidationError as exc:
+        return _error(400, " ".join(exc.messages))
+    return JsonResponse({"csn": station.last_badge,
+                         "read_at": station.last_badge_at.isoformat()})

@@ -75,6 +75,10 @@ class StationClient:
     def heartbeat(self, message=""):
         self._check(self.http.post("heartbeat", json={"message": message}))
 
+    def badge(self, csn):
+        """Tell the server a reader at this station read the badge `csn`."""
+        return self._check(self.http.post("badge", json={"csn": csn})).json()
+
     def next_job(self, wait):
         response = self._check(self.http.get("next", params={"wait": wait},
                                               timeout=wait + 15))

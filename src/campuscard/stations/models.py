@@ -38,6 +38,12 @@ class Station(models.Model):
                                                 editable=False)
     status_message = models.CharField(_("status message"), max_length=500, blank=True,
                                       editable=False)
+    # The last badge a reader at the station read (POST /stations/api/badge), as it was sent
+    # (normalised): the back-office's badge page waits for the next one.
+    last_badge = models.CharField(_("last badge read"), max_length=80, blank=True,
+                                  editable=False)
+    last_badge_at = models.DateTimeField(_("last badge read on"), null=True, blank=True,
+                                         editable=False)
 
     class Meta:
         verbose_name = _("station")

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscard.cards import services as card_services
+from campuscard.cards.badges import csn_readings
 from campuscard.cards.states import IllegalTransition, State
 from campuscard.core import audit, tokens
 from campuscard.core.actors import Actor
+from campuscard.core.validators import normalise_code
 from campuscard.stations import documents
 from campuscard.stations.models import JobStatus, PrintJob, Station
 
@@ -88,6 +90,17 @@ def heartbeat(station, ip, message=""):
     Station.objects.filter(pk=station.pk).update(
         last_heartbeat_at=timezone.now(), last_seen_ip=ip or None,
         status_message=(message or "")[:500])
+
+
+def record_badge(station, csn):
+    """A reader at `station` read the badge `csn` (any form cards.badges understands): kept as
+    the station's last read, for the badge page waiting on it. ValidationError if malformed."""
+    csn_readings(csn)
+    read_at = timezone.now()
+    Station.objects.filter(pk=station.pk).update(last_badge=normalise_code(csn),
+                                                 last_badge_at=read_at)
+    station.last_badge, station.last_badge_at = normalise_code(csn), read_at
+    return station
 
 
 def is_online(station, now=None):

@@ -31,6 +31,12 @@ class Command(BaseCommand):
         run.add_argument("--once", action="store_true", help=_("Handle one job, then stop."))
         run.add_argument("--wait", type=int, default=30,
                          help=_("Seconds each long-poll waits (at most 60)."))
+        badge = actions.add_parser("badge", help=_("Send one badge read by the station's "
+                                                   "reader (the badge page waits for it)."))
+        badge.add_argument("--server", required=True, help=_("The CampusCard address."))
+        badge.add_argument("--token-file", required=True, type=Path)
+        badge.add_argument("--csn", required=True, metavar="HEX",
+                           help=_("The chip serial number read (hexadecimal, or decimal)."))
         register = actions.add_parser("register",
                                       help=_("Register a station and print its token once."))
         register.add_argument("--name", required=True)
@@ -48,10 +54,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
 
     def _print(self, *, server, token_file, printer, folder, once, wait, **options):
-        try:
-            token = token_file.read_text().strip()
-        except OSError as exc:
-            raise CommandError(str(exc)) from exc
+        token = _read_token(token_file)
         if folder is not None and not folder.is_dir():
             raise CommandError(_("No such folder: %(folder)s") % {"folder": folder})
         client = StationClient(server, token)
@@ -70,6 +73,14 @@ class Command(BaseCommand):
                 if not handled:
                     self.stdout.write(_("No job came."))
                 return
+
+    def _badge(self, *, server, token_file, csn, **options):
+        client = StationClient(server, _read_token(token_file))
+        try:
+            answer = client.badge(csn)
+        except (StationError, httpx.HTTPError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(_("Badge %(csn)s sent.") % {"csn": answer["csn"]})
 
     def _register(self, *, name, establishment, printer_model, allow, **options):
         from django.contrib.auth import get_user_model
@@ -94,3 +105,10 @@ class Command(BaseCommand):
             raise CommandError(_("No station is named “%(name)s”.") % {"name": name})
         services.revoke_station(station, Actor.system())
         self.stdout.write(_("Station “%(name)s” revoked.") % {"name": name})
+
+
+def _read_token(token_file):
+    try:
+        return token_file.read_text().strip()
+    except OSError as exc:
+        raise CommandError(str(exc)) from exc
