@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campuscard.notifications",
     "campuscard.api",
     "campuscard.stations",
+    "campuscard.nfc",
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",
