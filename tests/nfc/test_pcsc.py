@@ -139,6 +139,25 @@ def test_a_card_taken_off_is_a_transport_error(card_on_reader):
         assert error.value.detail == "The card was taken off the reader."
 
 
+def test_a_reader_held_by_another_program_is_a_clear_error(card_on_reader):
+    from smartcard import scard
+
+    from campuscard.nfc.pcsc import PcscTransport
+
+    wait_for_reader(present=True)
+    _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    result, handle, _protocol = scard.SCardConnect(
+        context, pcscd_helper.READER, scard.SCARD_SHARE_EXCLUSIVE, scard.SCARD_PROTOCOL_T1)
+    assert result == scard.SCARD_S_SUCCESS
+    try:
+        with pytest.raises(TransportError) as error:
+            PcscTransport(timeout=5)
+        assert error.value.detail == "Another program holds the card reader."
+    finally:
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(context)
+
+
 def test_a_card_laid_during_the_wait_is_taken(pcscd):
     from campuscard.nfc.pcsc import PcscTransport
 

@@ -174,6 +174,8 @@ def _failure(scard, result):
         return _("The card reader was disconnected.")
     if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
         return _("The smart-card service (pcscd) is not running.")
+    if result == scard.SCARD_E_SHARING_VIOLATION:
+        return _("Another program holds the card reader.")
     if result == scard.SCARD_E_PROTO_MISMATCH:
         return _("The card speaks neither T=0 nor T=1.")
     return _("The card reader failed: %(error)s") % {

@@ -27,7 +27,8 @@ class Command(BaseCommand):
                               help=_("the software card's file"))
         softcard.add_argument("--port", type=int, default=vpcd.DEFAULT_PORT, help=_(
             "the port vpcd listens on (its reader.conf; slot n is the port + n)"))
-        softcard.add_argument("--host", default="127.0.0.1")
+        softcard.add_argument("--host", default="127.0.0.1",
+                              help=_("the machine whose pcscd runs vpcd"))
         softcard.add_argument("--wait", type=float, default=10.0,
                               help=_("seconds to wait for vpcd to listen"))
         softcard.add_argument("--loader", default=SOFTCARD_LOADER, metavar="MODULE:CALLABLE",
