@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from campuscard.nfc.desfire.status import TransportError
+from campuscard.nfc.pcsc import PcscTransport, list_readers
 from campuscard.nfc.vpcd import DESFIRE_ATR, VpcdBridge
 
 from . import pcscd as pcscd_helper
@@ -84,14 +85,10 @@ def card_on_reader(pcscd):
 
 
 def test_the_readers_are_listed(pcscd):
-    from campuscard.nfc.pcsc import list_readers
-
     assert list_readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
 
 
 def test_the_uid_comes_from_get_data_through_pcsc(card_on_reader):
-    from campuscard.nfc.pcsc import PcscTransport
-
     with PcscTransport(timeout=5) as transport:
         assert transport.reader == "Virtual PCD 00 00"
         assert transport.atr == DESFIRE_ATR
@@ -99,8 +96,6 @@ def test_the_uid_comes_from_get_data_through_pcsc(card_on_reader):
 
 
 def test_a_chained_answer_comes_frame_by_frame(card_on_reader):
-    from campuscard.nfc.pcsc import PcscTransport
-
     frames = []
     with PcscTransport("Virtual PCD 00 00", timeout=5) as transport:
         answer = transport.transmit(GET_VERSION)
@@ -115,16 +110,12 @@ def test_a_chained_answer_comes_frame_by_frame(card_on_reader):
 
 
 def test_t0_habits_are_absorbed_get_response_and_wrong_le(card_on_reader):
-    from campuscard.nfc.pcsc import PcscTransport
-
     with PcscTransport("Virtual PCD", timeout=5) as transport:
         assert transport.transmit(SELECT) == SELECTED + b"\x90\x00"
         assert transport.transmit(READ_BINARY_LE_0) == FILE + b"\x90\x00"
 
 
 def test_a_card_taken_off_is_a_transport_error(card_on_reader):
-    from campuscard.nfc.pcsc import PcscTransport
-
     bridge = card_on_reader.bridge
     with PcscTransport(timeout=5) as transport:
         assert transport.get_uid() == UID
@@ -142,8 +133,6 @@ def test_a_card_taken_off_is_a_transport_error(card_on_reader):
 def test_a_reader_held_by_another_program_is_a_clear_error(card_on_reader):
     from smartcard import scard
 
-    from campuscard.nfc.pcsc import PcscTransport
-
     wait_for_reader(present=True)
     _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     result, handle, _protocol = scard.SCardConnect(
@@ -159,8 +148,6 @@ def test_a_reader_held_by_another_program_is_a_clear_error(card_on_reader):
 
 
 def test_a_card_laid_during_the_wait_is_taken(pcscd):
-    from campuscard.nfc.pcsc import PcscTransport
-
     bridge = VpcdBridge(ChainingCard(bytes.fromhex("04010203040506")), port=pcscd.port)
     laying = threading.Timer(0.3, bridge.insert)
     laying.start()
@@ -174,8 +161,6 @@ def test_a_card_laid_during_the_wait_is_taken(pcscd):
 
 
 def test_no_card_on_the_reader_is_a_clear_error(pcscd):
-    from campuscard.nfc.pcsc import PcscTransport
-
     with pytest.raises(TransportError) as error:
         PcscTransport("Virtual PCD 00 01")
     assert error.value.detail == "No card on Virtual PCD 00 01."
@@ -187,8 +172,6 @@ def test_no_card_on_the_reader_is_a_clear_error(pcscd):
 
 
 def test_an_unknown_reader_name_lists_the_readers(pcscd):
-    from campuscard.nfc.pcsc import PcscTransport
-
     with pytest.raises(TransportError) as error:
         PcscTransport("ACS ACR122U")
     assert error.value.detail == ("No reader named “ACS ACR122U”; the readers are: "
@@ -197,6 +180,8 @@ def test_an_unknown_reader_name_lists_the_readers(pcscd):
 
 PROBE = """
 import django
+from django.conf import settings
+settings.configure()  # gettext needs settings, not the project's apps: a quick start
 django.setup()
 from campuscard.nfc.desfire.status import TransportError
 from campuscard.nfc.pcsc import PcscTransport, list_readers
@@ -211,8 +196,7 @@ except TransportError as error:
 def probe_in_a_process(socket_path):
     """pcsc-lite keeps the first socket path a process used, so another pcscd needs another
     process."""
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "campuscard.settings",
-                   "PCSCLITE_CSOCK_NAME": str(socket_path)}
+    environment = {**os.environ, "PCSCLITE_CSOCK_NAME": str(socket_path)}
     done = subprocess.run([sys.executable, "-c", PROBE], env=environment, capture_output=True,
                           text=True, timeout=30, check=True)
     return done.stdout.splitlines()
@@ -234,8 +218,6 @@ def test_no_reader_is_a_clear_error(pcscd):
 
 
 def test_the_cli_lays_a_card_file_on_the_virtual_reader(pcscd, tmp_path):
-    from campuscard.nfc.pcsc import PcscTransport
-
     card_file = tmp_path / "card"
     card_file.write_text("04C0FFEE000001")
     command = [sys.executable, "-m", "campuscard.cli", "nfc", "softcard-vpcd",

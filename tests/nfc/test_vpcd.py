@@ -1,6 +1,7 @@
 """The bridge's side of the vpcd protocol, against a socket server playing vpcd (no pcscd
 needed), and the errors of `campuscard nfc softcard-vpcd` and of PC/SC without pyscard."""
 
+import re
 import socket
 import struct
 import sys
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import CommandError, call_command
 
+from campuscard.nfc import pcsc
 from campuscard.nfc.desfire.status import TransportError
 from campuscard.nfc.vpcd import DESFIRE_ATR, GET_ATR, POWER_OFF, POWER_ON, RESET, VpcdBridge
 
@@ -129,13 +131,14 @@ def test_no_vpcd_listening_is_a_clear_error():
     assert 0.3 <= time.monotonic() - started < 3
 
 
-def test_without_pyscard_the_transport_says_which_extra_to_install(monkeypatch):
-    from campuscard.nfc import pcsc
-
+def test_without_pyscard_pcsc_says_which_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "smartcard", None)
     with pytest.raises(TransportError) as error:
         pcsc.PcscTransport()
-    assert "install campuscard[nfc]" in error.value.detail
+    assert error.value.detail == ("PC/SC readers need pyscard: install campuscard[nfc] "
+                                  "(pip install 'campuscard[nfc]').")
+    with pytest.raises(CommandError, match=re.escape("install campuscard[nfc]")):
+        call_command("nfc", "readers")
 
 
 def test_the_cli_names_a_missing_card_loader_or_card_file(tmp_path):
