@@ -5,8 +5,10 @@ socket (and pid file) are its own and other pcscd's on the machine are left alon
 this process find it through PCSCLITE_CSOCK_NAME. Where namespaces are not allowed, it runs on the
 system socket, if no other pcscd holds it. Either way its vpcd readers listen on free ports."""
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -15,6 +17,7 @@ from pathlib import Path
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 SYSTEM_SOCKET = Path("/run/pcscd/pcscd.comm")
+PR_SET_PDEATHSIG = 1  # prctl(2)
 READER = "Virtual PCD 00 00"  # vpcd's first slot; its second, "… 00 01", is on port + 1
 
 
@@ -58,7 +61,8 @@ class Pcscd:
                        str(self.folder / "run"), *command]
         self.log = self.folder / "pcscd.log"
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                            preexec_fn=_die_with_parent)
         self._wait_until_ready(timeout)
         return self
 
@@ -86,6 +90,12 @@ class Pcscd:
                 return
             time.sleep(0.05)
         raise RuntimeError(f"pcscd not ready after {timeout} s: {self.log.read_text()[-2000:]}")
+
+
+def _die_with_parent():
+    """A test run killed midway must not leave a pcscd behind holding the socket."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _unshare():
