@@ -2,8 +2,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 TEST_HOME ?= $(CURDIR)/var/test-home
-# Optional extras installed with the test tools: CI adds `ldap` (it installs the Debian build
-# packages python-ldap needs); a machine without them keeps the default and skips LDAP tests.
+# Optional extras installed with the test tools: CI adds `ldap` and `nfc` (it installs the Debian
+# build packages python-ldap and pyscard need); a machine without them keeps the default and
+# skips the LDAP and PC/SC tests.
 EXTRAS ?= test
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))

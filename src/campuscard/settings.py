@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "campuscard.api",
     "campuscard.stations",
     "campuscard.delivery",
+    "campuscard.nfc",
     "campuscard.integrations.webhooks",
     "campuscard.integrations.esc_router",
     "campuscard.integrations.crous",

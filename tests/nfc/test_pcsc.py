@@ -1,0 +1,236 @@
+"""PC/SC through pyscard, for real: a pcscd with vsmartcard's vpcd driver (tests/nfc/pcscd.py),
+a card-like object laid on its virtual reader by our vpcd bridge, and PcscTransport reading it the
+way it reads a reader on a station."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from campuscard.nfc.desfire.status import TransportError
+from campuscard.nfc.pcsc import PcscTransport, list_readers
+from campuscard.nfc.vpcd import DESFIRE_ATR, VpcdBridge
+
+from . import pcscd as pcscd_helper
+from .fake_card import (
+    ADDITIONAL_FRAME,
+    FILE,
+    GET_VERSION,
+    READ_BINARY_LE_0,
+    SELECT,
+    SELECTED,
+    UID,
+    VERSION_FRAMES,
+    ChainingCard,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.nfc
+
+
+@pytest.fixture(scope="session")
+def pcscd():
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        reason = "pyscard is not installed (pip install 'campuscard[nfc]')"
+    else:
+        reason = pcscd_helper.missing()
+    if reason:
+        if os.environ.get("CAMPUSCARD_REQUIRE_NFC"):
+            pytest.fail(f"{reason} (CI installs it: .ci/run)")
+        pytest.skip(reason)
+    server = pcscd_helper.Pcscd().start()
+    saved = {name: os.environ.get(name) for name in server.environment()}
+    os.environ.update(server.environment())
+    yield server
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def wait_for_reader(present, reader=pcscd_helper.READER, timeout=5):
+    """Until pcscd (which polls vpcd every 0.4 s or so) sees the card come or go."""
+    from smartcard import scard
+
+    _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    try:
+        states = [(reader, scard.SCARD_STATE_UNAWARE)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            _result, states = scard.SCardGetStatusChange(context, 200, states)
+            if bool(states[0][1] & scard.SCARD_STATE_PRESENT) == present:
+                return
+            states = [(name, state & ~scard.SCARD_STATE_CHANGED) for name, state, _ in states]
+        raise AssertionError(f"{reader}: card still {'absent' if present else 'present'}")
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+@pytest.fixture
+def card_on_reader(pcscd):
+    card = ChainingCard()
+    bridge = VpcdBridge(card, port=pcscd.port).insert(wait=5)
+    yield SimpleNamespace(card=card, bridge=bridge)
+    bridge.remove()
+    wait_for_reader(present=False)
+
+
+def test_the_readers_are_listed(pcscd):
+    assert list_readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
+
+
+def test_the_uid_comes_from_get_data_through_pcsc(card_on_reader):
+    with PcscTransport(timeout=5) as transport:
+        assert transport.reader == "Virtual PCD 00 00"
+        assert transport.atr == DESFIRE_ATR
+        assert transport.get_uid() == UID
+
+
+def test_a_chained_answer_comes_frame_by_frame(card_on_reader):
+    frames = []
+    with PcscTransport("Virtual PCD 00 00", timeout=5) as transport:
+        answer = transport.transmit(GET_VERSION)
+        while answer[-2:] == b"\x91\xaf":
+            frames.append(answer[:-2])
+            answer = transport.transmit(ADDITIONAL_FRAME)
+        frames.append(answer[:-2])
+        assert answer[-2:] == b"\x91\x00"
+        long_command = bytes.fromhex("80EE0000FA") + bytes(range(250))
+        assert transport.transmit(long_command) == bytes(range(250)) + b"\x90\x00"
+    assert frames == VERSION_FRAMES
+
+
+def test_t0_habits_are_absorbed_get_response_and_wrong_le(card_on_reader):
+    with PcscTransport("Virtual PCD", timeout=5) as transport:
+        assert transport.transmit(SELECT) == SELECTED + b"\x90\x00"
+        assert transport.transmit(READ_BINARY_LE_0) == FILE + b"\x90\x00"
+
+
+def test_a_card_taken_off_is_a_transport_error(card_on_reader):
+    bridge = card_on_reader.bridge
+    with PcscTransport(timeout=5) as transport:
+        assert transport.get_uid() == UID
+        bridge.remove()
+        with pytest.raises(TransportError) as error:
+            transport.transmit(GET_VERSION)
+        assert error.value.detail in ("The card was taken off the reader.",
+                                      "The card stopped answering: was it taken off the reader?")
+        wait_for_reader(present=False)
+        with pytest.raises(TransportError) as error:
+            transport.get_uid()
+        assert error.value.detail == "The card was taken off the reader."
+
+
+def test_a_reader_held_by_another_program_is_a_clear_error(card_on_reader):
+    from smartcard import scard
+
+    wait_for_reader(present=True)
+    _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    result, handle, _protocol = scard.SCardConnect(
+        context, pcscd_helper.READER, scard.SCARD_SHARE_EXCLUSIVE, scard.SCARD_PROTOCOL_T1)
+    assert result == scard.SCARD_S_SUCCESS
+    try:
+        with pytest.raises(TransportError) as error:
+            PcscTransport(timeout=5)
+        assert error.value.detail == "Another program holds the card reader."
+    finally:
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(context)
+
+
+def test_a_card_laid_during_the_wait_is_taken(pcscd):
+    bridge = VpcdBridge(ChainingCard(bytes.fromhex("04010203040506")), port=pcscd.port)
+    laying = threading.Timer(0.3, bridge.insert)
+    laying.start()
+    try:
+        with PcscTransport(timeout=5) as transport:
+            assert transport.get_uid() == bytes.fromhex("04010203040506")
+    finally:
+        laying.join()
+        bridge.remove()
+        wait_for_reader(present=False)
+
+
+def test_no_card_on_the_reader_is_a_clear_error(pcscd):
+    with pytest.raises(TransportError) as error:
+        PcscTransport("Virtual PCD 00 01")
+    assert error.value.detail == "No card on Virtual PCD 00 01."
+    started = time.monotonic()
+    with pytest.raises(TransportError) as error:
+        PcscTransport("Virtual PCD 00 01", timeout=0.3)
+    assert error.value.detail == "No card was laid on Virtual PCD 00 01 within 0.3 s."
+    assert time.monotonic() - started >= 0.3
+
+
+def test_an_unknown_reader_name_lists_the_readers(pcscd):
+    with pytest.raises(TransportError) as error:
+        PcscTransport("ACS ACR122U")
+    assert error.value.detail == ("No reader named “ACS ACR122U”; the readers are: "
+                                  "Virtual PCD 00 00, Virtual PCD 00 01.")
+
+
+PROBE = """
+import django
+from django.conf import settings
+settings.configure()  # gettext needs settings, not the project's apps: a quick start
+django.setup()
+from campuscard.nfc.desfire.status import TransportError
+from campuscard.nfc.pcsc import PcscTransport, list_readers
+try:
+    print(list_readers())
+    PcscTransport()
+except TransportError as error:
+    print(error.detail)
+"""
+
+
+def probe_in_a_process(socket_path):
+    """pcsc-lite keeps the first socket path a process used, so another pcscd needs another
+    process."""
+    environment = {**os.environ, "PCSCLITE_CSOCK_NAME": str(socket_path)}
+    done = subprocess.run([sys.executable, "-c", PROBE], env=environment, capture_output=True,
+                          text=True, timeout=30, check=True)
+    return done.stdout.splitlines()
+
+
+def test_no_pcscd_is_a_clear_error(pcscd, tmp_path):
+    assert probe_in_a_process(tmp_path / "pcscd.comm") == [
+        "The smart-card service (pcscd) is not running."]
+
+
+def test_no_reader_is_a_clear_error(pcscd):
+    if not pcscd.private:
+        pytest.skip("a second pcscd needs a mount namespace (unshare)")
+    empty = pcscd_helper.Pcscd(readers=False).start()
+    try:
+        assert probe_in_a_process(empty.socket) == ["[]", "No card reader is connected."]
+    finally:
+        empty.stop()
+
+
+def test_the_cli_lays_a_card_file_on_the_virtual_reader(pcscd, tmp_path):
+    card_file = tmp_path / "card"
+    card_file.write_text("04C0FFEE000001")
+    command = [sys.executable, "-m", "campuscard.cli", "nfc", "softcard-vpcd",
+               "--card", str(card_file), "--port", str(pcscd.port),
+               "--loader", "tests.nfc.fake_card:ChainingCard.load"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        with PcscTransport(timeout=10) as transport:
+            assert transport.get_uid() == bytes.fromhex("04C0FFEE000001")
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+    assert "Laying the card from" in process.stderr.read()
+    wait_for_reader(present=False)
+
+
