@@ -395,6 +395,12 @@ CAMPUSCARD_PERIODIC_TASKS = [
 ]
 # How long an export's delivered files stay downloadable on its page (the last one always does).
 CAMPUSCARD_EXPORT_RETENTION_DAYS = env_int("CAMPUSCARD_EXPORT_RETENTION_DAYS", 90)
+# Chip keys (docs/nfc-layouts.md): a layout names its keys `file:<name>` (a file in this folder,
+# mode 0600 or stricter) or `env:CAMPUSCARD_NFC_KEY_<NAME>`; another provider (HSM, PKCS#11)
+# can be plugged in by its dotted path.
+CAMPUSCARD_NFC_KEY_DIR = Path(env("CAMPUSCARD_NFC_KEY_DIR", str(HOME / "nfc-keys"))).resolve()
+CAMPUSCARD_NFC_KEY_PROVIDER = env("CAMPUSCARD_NFC_KEY_PROVIDER",
+                                  "campuscard.nfc.keys.FileOrEnvKeyProvider")
 
 # Everything goes to the console (stderr), each line with the id of its request: unexpected
 # errors (django.request, with their traceback) also with DEBUG off, which Django's own
