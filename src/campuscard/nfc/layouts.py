@@ -508,7 +508,7 @@ def check_keys(declaration):
 
 # -- what a file holds, as the bytes written to it -------------------------------------------
 
-def encode_value(file, value):
+def encode_value(file, value=None):
     """The `size` bytes written to a data file for `value` (a string, or the bound id's 16
     bytes); ValueError when it does not fit."""
     encoding = file.get("encoding") or next(iter(HOLDS[file["holds"]]))
