@@ -177,6 +177,40 @@ def test_each_problem_is_found_with_its_path(case):
     assert all(error.message and str(error).startswith(error.path) for error in errors)
 
 
+JUNK = [None, 0, -1, 1.5, True, "", "x", "FF", [], {}, [1], {"a": 1}, "file:../x", 10 ** 9]
+
+
+def value_paths(value, path=()):
+    if path:
+        yield path
+    children = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, child in children:
+        yield from value_paths(child, (*path, key))
+
+
+def replaced(declaration, path, junk):
+    changed = copy.deepcopy(declaration)
+    parent = changed
+    for step in path[:-1]:
+        parent = parent[step]
+    if junk is KeyError:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = copy.deepcopy(junk)
+    return changed
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_no_malformed_declaration_raises(name):
+    """Any value replaced by any JSON value, or removed: a list of errors, never an exception."""
+    base = preset_declaration(name, "rouen") | {"dam_keys": dam_keys()}
+    for path in value_paths(base):
+        for junk in [*JUNK, KeyError]:
+            errors = validate_layout(replaced(base, path, junk))
+            assert all(isinstance(error.message, str) for error in errors)
+
+
 def test_a_declaration_that_is_not_an_object_is_refused():
     assert [str(e) for e in validate_layout(["F585C0"])] == ["A layout is a JSON object."]
 

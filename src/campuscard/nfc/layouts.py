@@ -57,6 +57,11 @@ class LayoutError:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+def _one_of(value, choices):
+    """Whether `value` is one of `choices` (a JSON value may be a list, which no dict holds)."""
+    return isinstance(value, str | int) and not isinstance(value, bool) and value in choices
+
+
 class _Errors(list):
     def add(self, path, message):
         self.append(LayoutError(path, message))
@@ -90,7 +95,7 @@ def validate_layout(declaration):
 
 
 def _check_card_size(declaration, errors):
-    if declaration.get("card_size_kib") not in CARD_SIZES_KIB:
+    if not _one_of(declaration.get("card_size_kib"), CARD_SIZES_KIB):
         errors.add("card_size_kib", _("The card size is 2, 4 or 8 (KiB)."))
 
 
@@ -113,11 +118,11 @@ def _check_key(key, path, errors, types, key_type=None, allowed_types=None):
         return None
     own_type = key.get("type")
     if key_type is None:
-        if own_type not in keys.KEY_LENGTHS:
+        if not _one_of(own_type, keys.KEY_LENGTHS):
             errors.add(f"{path}.type", _("The key type is des, 2tdea, 3tdea or aes."))
             return None
         key_type = own_type
-    elif own_type is not None and own_type not in (allowed_types or (key_type,)):
+    elif own_type is not None and not _one_of(own_type, allowed_types or (key_type,)):
         errors.add(f"{path}.type",
                    _("A %(crypto)s application takes %(allowed)s keys, not %(type)s.")
                    % {"crypto": key_type, "allowed": " / ".join(allowed_types or (key_type,)),
@@ -175,7 +180,7 @@ def _check_application(app, path, errors, types):
         errors.add(f"{path}.keys", _("Key settings 2 says %(count)d keys; %(listed)d are listed.")
                    % {"count": key_count, "listed": len(key_list)})
     _check_app_keys(key_list, path, crypto_types, errors, types)
-    numbers = {k.get("number") for k in key_list if isinstance(k, dict)}
+    numbers = {k["number"] for k in _objects(key_list) if _one_of(k.get("number"), range(15))}
     _check_change_key_right(app, path, numbers, errors)
     _check_files(app.get("files"), path, numbers, iso, errors, types)
 
@@ -240,7 +245,7 @@ def _check_iso_names(app, path, iso, errors):
 
 
 def _check_app_keys(key_list, path, crypto_types, errors, types):
-    numbers, references = set(), {}
+    references = {}
     for index, key in enumerate(key_list):
         key_path = f"{path}.keys[{index}]"
         key_type = crypto_types[0] if crypto_types else None
@@ -251,8 +256,9 @@ def _check_app_keys(key_list, path, crypto_types, errors, types):
         number = key.get("number")
         if number != index:
             errors.add(f"{key_path}.number", _("Keys are numbered 0, 1, 2… in order."))
-        numbers.add(number)
         reference = key.get("reference")
+        if not isinstance(reference, str):
+            continue
         if reference != keys.DEFAULT and reference in references:
             errors.add(f"{key_path}.reference",
                        _("Keys %(first)s and %(second)s would be the same key: give each its "
@@ -290,7 +296,8 @@ def _check_files(files, path, numbers, iso, errors, types):
         elif number in seen_numbers:
             errors.add(f"{file_path}.number", _("File %(number)d is declared twice.")
                        % {"number": number})
-        seen_numbers.add(number)
+        else:
+            seen_numbers.add(number)
         _check_file_iso(file, file_path, iso, seen_fids, errors)
         _check_file(file, file_path, numbers, errors, types)
 
@@ -309,10 +316,10 @@ def _check_file_iso(file, path, iso, seen, errors):
 
 
 def _check_file(file, path, numbers, errors, types):
-    if file.get("type") not in FILE_TYPES:
+    if not _one_of(file.get("type"), FILE_TYPES):
         errors.add(f"{path}.type", _("A file is std, backup or value."))
         return
-    if file.get("communication") not in COMMUNICATION:
+    if not _one_of(file.get("communication"), COMMUNICATION):
         errors.add(f"{path}.communication", _("Communication is plain, mac or enciphered."))
     _check_access_rights(file.get("access_rights"), f"{path}.access_rights", numbers, errors)
     if file["type"] == "value":
@@ -350,13 +357,13 @@ def _check_data_file(file, path, errors, types):
         errors.add(f"{path}.size", _("A file's size is a number of bytes, more than 0."))
         size = None
     holds = file.get("holds")
-    if holds not in HOLDS:
+    if not _one_of(holds, HOLDS):
         errors.add(f"{path}.holds", _("A file holds one of: %(choices)s.")
                    % {"choices": ", ".join(HOLDS)})
         return
     encodings = HOLDS[holds]
     encoding = file.get("encoding", next(iter(encodings)))
-    if encoding not in encodings:
+    if not _one_of(encoding, encodings):
         errors.add(f"{path}.encoding", _("%(holds)s is written as %(choices)s.")
                    % {"holds": holds, "choices": " or ".join(encodings)})
         return
