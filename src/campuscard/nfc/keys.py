@@ -266,12 +266,15 @@ def create_key_file(reference, key_type):
         raise KeyUnavailable(_("%(ref)s: only file: keys are created here.") % {"ref": ref})
     folder = settings.CAMPUSCARD_NFC_KEY_DIR
     path = folder / ref.name
-    for parent in reversed(path.relative_to(folder).parents):
-        (folder / parent).mkdir(mode=0o700, exist_ok=True)
     try:
+        for parent in reversed(path.relative_to(folder).parents):
+            (folder / parent).mkdir(mode=0o700, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
+    except OSError as exc:
+        raise KeyUnavailable(_("%(ref)s: the key file cannot be created (%(reason)s).")
+                             % {"ref": ref, "reason": exc.strerror or exc}) from None
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
         out.write(os.urandom(KEY_LENGTHS[_checked_type(key_type)]).hex().upper() + "\n")
     return True

@@ -347,6 +347,8 @@ def _check_value_file(file, path, errors):
                            "whole numbers."))
     elif not limits[0] <= limits[1] <= limits[2]:
         errors.add(f"{path}.value", _("The value lies between lower_limit and upper_limit."))
+    if not isinstance(file.get("limited_credit", False), bool):
+        errors.add(f"{path}.limited_credit", _("Write true or false."))
     if "holds" in file or "size" in file:
         errors.add(path, _("A value file holds a number: no size or holds."))
 
