@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from campuscard.cards.states import State
@@ -375,3 +376,18 @@ def test_the_admin_saves_a_new_version_only_when_the_declaration_changes(admin_c
     assert response.status_code == 302
     assert layout.current_version.number == 2
     assert layout.current_version.declaration["card_size_kib"] == 8
+
+
+def test_the_command_refuses_bad_input_and_creates_nothing(db, settings, tmp_path):
+    settings.CAMPUSCARD_NFC_KEY_DIR = tmp_path / "keys"
+    with pytest.raises(CommandError, match="Unknown establishment"):
+        call_command("nfc-layout", "create", "esc", "--code", "x", "--name", "X",
+                     "--establishment", "nowhere")
+    with pytest.raises(CommandError):
+        call_command("nfc-layout", "create", "esc", "--code", "not a slug", "--name", "X")
+    assert not CardLayout.objects.exists() and not AuditEntry.objects.exists()
+    call_command("nfc-layout", "create", "esc", "--code", "caen", "--name", "Caen")
+    with pytest.raises(CommandError, match="8 keys cannot be read"):
+        call_command("nfc-layout", "check-keys", "caen")
+    with pytest.raises(CommandError, match="Unknown card layout"):
+        call_command("nfc-layout", "check-keys", "rouen")

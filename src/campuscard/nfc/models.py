@@ -27,7 +27,7 @@ class CardLayout(models.Model):
         related_name="+", verbose_name=_("establishment"),
         help_text=_("Leave empty for every establishment."))
     template = models.ForeignKey(
-        "printing.CardTemplate", null=True, blank=True, on_delete=models.SET_NULL,
+        "printing.CardTemplate", null=True, blank=True, on_delete=models.CASCADE,
         related_name="+", verbose_name=_("card template"),
         help_text=_("Leave empty for cards of any template."))
     format_before_write = models.BooleanField(
