@@ -15,6 +15,7 @@ from campuscard.nfc.presets import preset_declaration
 def save_layout_version(layout, declaration, actor=None):
     """A new version of `layout` with `declaration`; the current one when nothing changed.
     ValidationError (every problem, translated, with its path) changes nothing."""
+    CardLayout.objects.select_for_update().get(pk=layout.pk)  # one version number at a time
     current = layout.current_version
     if current is not None and current.declaration == declaration:
         return current
