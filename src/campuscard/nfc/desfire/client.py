@@ -169,7 +169,9 @@ class Desfire:
         return Version(data[0:7], data[7:14], data[14:21], data[21:26], data[26], data[27])
 
     def get_card_uid(self):
-        return self._command(Ins.GET_CARD_UID, response_comm=Comm.FULL)
+        legacy = self.session.kind == "legacy"  # a CRC16 does not tell the UID's length
+        return self._command(Ins.GET_CARD_UID, response_comm=Comm.FULL,
+                             length=7 if legacy else None)
 
     def free_memory(self):
         return int.from_bytes(self._command(Ins.FREE_MEMORY), "little")
@@ -277,6 +279,9 @@ class Desfire:
     def read_data(self, file_no, offset=0, length=0, comm=Comm.PLAIN):
         """`length` 0 reads to the end. `comm`: the file's mode when the session's key grants
         the right, PLAIN when the right is free."""
+        if not length and comm == Comm.FULL and self.session.kind == "legacy":
+            # data ‖ CRC16 ‖ zeros also parses as a longer message: ask for the size
+            length = self.get_file_settings(file_no).size - offset
         header = bytes([file_no]) + le3(offset) + le3(length)
         return self._command(Ins.READ_DATA, header, comm=ack_comm(comm), response_comm=comm,
                              length=length or None)

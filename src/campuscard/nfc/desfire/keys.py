@@ -33,13 +33,16 @@ class Key:
         return crypto.Algorithm.AES if self.type == "aes" else crypto.Algorithm.TDES
 
     def wire_value(self):
-        """The key as ChangeKey carries it: DES doubled to 16 bytes, DES-family keys with
-        their version in the parity bits (AES keys send the version as a separate byte)."""
+        """The key as ChangeKey carries it (and the card stores it): DES doubled to 16 bytes,
+        DES-family keys with their version in the parity bits (AES keys send the version as a
+        separate byte). A value whose parity bits already say the version is kept as given,
+        so the factory zero keys stay zeros."""
         if self.type == "aes":
             return self.value
-        if self.type == "des":
-            return crypto.set_key_version(self.value, self.version) * 2
-        return crypto.set_key_version(self.value, self.version)
+        value = self.value
+        if crypto.key_version(value) != self.version:
+            value = crypto.set_key_version(value, self.version)
+        return value * 2 if self.type == "des" else value
 
 
 def without_parity(value):

@@ -19,9 +19,11 @@ CHANGE_KEY = 0xC4
 
 def strip_checksum(plain, checksum, size, block, length=None):
     """`data` out of `data ‖ checksum(data) ‖ zero padding`; with no known length, try each
-    length the padding allows. Raises ValueError when nothing checks out."""
+    length the padding allows, shortest first (a longer guess would take checksum bytes for
+    data, and CRC16 over data ‖ CRC is often zero-tailed). Raises ValueError when nothing
+    checks out."""
     longest = len(plain) - size
-    candidates = [length] if length is not None else range(longest, longest - block, -1)
+    candidates = [length] if length is not None else range(longest - block + 1, longest + 1)
     for n in candidates:
         if 0 <= n <= longest and not any(plain[n + size:]) and (
                 checksum(plain[:n]) == plain[n:n + size]):
@@ -315,9 +317,9 @@ class Ev2Session(NoSession):
 
     def wire_length(self, comm, length):
         comm = self._mode(comm)
-        if comm == Comm.FULL:
+        if comm == Comm.FULL and length:
             return length + 16 - length % 16 + MAC_SIZE
-        return length + (MAC_SIZE if comm == Comm.MAC else 0)
+        return length + (0 if comm == Comm.PLAIN else MAC_SIZE)
 
     def change_key_cryptogram(self, key_no, new, old, version):
         data = new + version if old is None else (

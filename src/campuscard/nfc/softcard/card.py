@@ -151,8 +151,10 @@ class SoftCard:
     def _run(self, handler, ins, body):
         request = commands.Request(self, ins, body)
         data = handler(self, request)
-        return self._send(ins, self.session.protect_response(status.OK, data,
-                                                             request.response_comm))
+        protected = self.session.protect_response(status.OK, data, request.response_comm)
+        if request.end_session:
+            self.reset_authentication()
+        return self._send(ins, protected)
 
     # --- authentication ----------------------------------------------------------------
 

@@ -58,6 +58,7 @@ class Request:
         self.ins = ins
         self.body = body
         self.response_comm = Comm.SIGNED
+        self.end_session = False  # after the answer is protected
 
     def open(self, header_len, comm, length=None):
         return self.card.session.open_command(self.ins, self.body, header_len, comm, length)
@@ -230,7 +231,7 @@ def delete_application(card, request):
     del card.memory.applications[aid]
     if own_master:
         card.selected = None
-        card.reset_authentication()
+        request.end_session = True
     return b""
 
 
