@@ -200,3 +200,28 @@ def test_apdu_count_is_one_per_frame(picc):
     assert picc.apdu_count == 3
     picc.authenticate(0, FACTORY_KEY)
     assert picc.apdu_count == 5
+
+
+@pytest.mark.parametrize("kind", ["legacy", "iso-3tdea", "aes", "ev2"])
+def test_chained_answers_under_a_session(picc, kind):
+    _, login = make_application(picc, kind)
+    login(0)
+    assert picc.get_version().uid == UID  # three frames, one MAC over them all
+    picc.select_application(0)
+    picc.authenticate(0, FACTORY_KEY)
+    for aid in range(1, 25):
+        picc.create_application(aid, 0x0F, 0x81)
+    assert len(picc.get_application_ids()) == 25  # 75 bytes: two frames
+
+
+def test_ev2_counts_a_chained_command_once(picc, card):
+    _, login = make_application(picc, "ev2")
+    login(0)
+    picc.create_std_data_file(1, Comm.MAC, RW1, 300)
+    login(1)
+    before, frames = picc.session.cmd_ctr, picc.apdu_count
+    picc.write_data(1, b"\x33" * 300, comm=Comm.MAC)
+    assert picc.apdu_count - frames == 6
+    assert picc.session.cmd_ctr == card.session.cmd_ctr == before + 1
+    assert picc.read_data(1, comm=Comm.MAC) == b"\x33" * 300
+    assert picc.session.cmd_ctr == before + 2

@@ -218,6 +218,8 @@ class Desfire:
         """ChangeKey (C4). Changing another key than the session's takes its current value;
         changing the session's own key ends the session. At the PICC level the key number
         carries the new master key's type (0x80 AES, 0x40 3TDEA)."""
+        if self.auth_key_no is None:  # what the card would answer
+            raise status.AuthenticationError("ChangeKey needs an authentication")
         same = key_no == self.auth_key_no
         if not same and old_key is None:
             raise ValueError("changing another key needs its current value")

@@ -17,6 +17,7 @@ from campuscard.nfc.desfire.settings import (
     FREE_CREATE_DELETE,
     FREE_DIRECTORY_LIST,
     KS3_PRESENT,
+    NEVER,
     AccessRights,
     key_type_of,
 )
@@ -90,6 +91,8 @@ def require_application(card):
 
 
 def require_key(card, key_no):
+    if key_no == NEVER:
+        raise PermissionDenied("never allowed")
     if card.auth_key is None:
         raise AuthenticationError("authenticate first")
     if card.auth_key != key_no:
