@@ -225,3 +225,20 @@ def test_ev2_counts_a_chained_command_once(picc, card):
     assert picc.session.cmd_ctr == card.session.cmd_ctr == before + 1
     assert picc.read_data(1, comm=Comm.MAC) == b"\x33" * 300
     assert picc.session.cmd_ctr == before + 2
+
+
+def test_change_key_ev2_on_the_active_key_set(picc):
+    _, login = make_application(picc, "ev2")
+    login(0)
+    new = Key("aes", b"\x61" * 16, version=4)
+    picc.change_key_ev2(0, 2, new, Key.zero())
+    assert picc.get_key_version(2) == 4
+    with pytest.raises(status.NoSuchKey):
+        picc.change_key_ev2(1, 2, Key.zero(), new)
+    login(0)
+    picc.change_key_ev2(0, 0, new)
+    assert picc.session.kind is None
+    picc.authenticate_ev2_first(0, new)
+    picc.authenticate_aes(0, new)
+    with pytest.raises(ValueError):
+        picc.change_key_ev2(0, 1, new, Key.zero())

@@ -218,6 +218,16 @@ class Desfire:
         """ChangeKey (C4). Changing another key than the session's takes its current value;
         changing the session's own key ends the session. At the PICC level the key number
         carries the new master key's type (0x80 AES, 0x40 3TDEA)."""
+        self._change_key(key_no, new_key, old_key)
+
+    def change_key_ev2(self, key_set, key_no, new_key, old_key=None):
+        """ChangeKeyEV2 (C6) under an EV2 session. Only key set 0 (the active keys) exists
+        on the software card: no InitializeKeySet/RollKeySet yet."""
+        if self.session.kind != "ev2":
+            raise ValueError("ChangeKeyEV2 needs an EV2 session")
+        self._change_key(key_no, new_key, old_key, key_set)
+
+    def _change_key(self, key_no, new_key, old_key, key_set=None):
         if self.auth_key_no is None:  # what the card would answer
             raise status.AuthenticationError("ChangeKey needs an authentication")
         same = key_no == self.auth_key_no
@@ -228,10 +238,12 @@ class Desfire:
             key_byte |= PICC_KEY_TYPE_FLAGS[new_key.type]
         version = bytes([new_key.version]) if new_key.type == "aes" else b""
         old = None if same else old_key.wire_value()
+        extra = {} if key_set is None else {"key_set": key_set}
         cryptogram = self.session.change_key_cryptogram(key_byte, new_key.wire_value(), old,
-                                                        version)
-        self._command(Ins.CHANGE_KEY, bytes([key_byte]) + cryptogram, comm=None,
-                      opens=not same)
+                                                        version, **extra)
+        header = bytes([key_byte]) if key_set is None else bytes([key_set, key_byte])
+        ins = Ins.CHANGE_KEY if key_set is None else Ins.CHANGE_KEY_EV2
+        self._command(ins, header + cryptogram, comm=None, opens=not same)
         if same:
             self._end_session()
 

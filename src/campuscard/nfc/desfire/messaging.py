@@ -15,6 +15,7 @@ from campuscard.nfc.desfire.status import IntegrityError, ResponseError
 
 MAC_SIZE = 8
 CHANGE_KEY = 0xC4
+CHANGE_KEY_EV2 = 0xC6
 
 
 def strip_checksum(plain, checksum, size, block, length=None):
@@ -321,13 +322,23 @@ class Ev2Session(NoSession):
             return length + 16 - length % 16 + MAC_SIZE
         return length + (0 if comm == Comm.PLAIN else MAC_SIZE)
 
-    def change_key_cryptogram(self, key_no, new, old, version):
+    @staticmethod
+    def _key_command(key_no, key_set):
+        """ChangeKey (C4) or, with a key set, ChangeKeyEV2 (C6): INS and clear header."""
+        if key_set is None:
+            return CHANGE_KEY, bytes([key_no])
+        return CHANGE_KEY_EV2, bytes([key_set, key_no])
+
+    def change_key_cryptogram(self, key_no, new, old, version, key_set=None):
         data = new + version if old is None else (
             crypto.xor(new, old) + version + crypto.crc32(new))
-        return self.protect_command(CHANGE_KEY, bytes([key_no]), data, Comm.FULL)[1:]
+        ins, header = self._key_command(key_no, key_set)
+        return self.protect_command(ins, header, data, Comm.FULL)[len(header):]
 
-    def open_change_key(self, key_no, cryptogram, new_length, has_version, old):
-        plain = self.open_command(CHANGE_KEY, bytes([key_no]) + cryptogram, 1, Comm.FULL)[1:]
+    def open_change_key(self, key_no, cryptogram, new_length, has_version, old, key_set=None):
+        ins, header = self._key_command(key_no, key_set)
+        plain = self.open_command(ins, header + cryptogram, len(header), Comm.FULL)
+        plain = plain[len(header):]
         size = new_length + has_version
         body, rest = plain[:size], plain[size:]
         new = body[:new_length] if old is None else crypto.xor(body[:new_length], old)

@@ -322,9 +322,23 @@ def _store_key(card, key_no, key):
 
 
 def change_key(card, request):
-    if not request.body:
+    return _change_key(card, request, None)
+
+
+def change_key_ev2(card, request):
+    """C6 with key set 0, the active keys (no InitializeKeySet/RollKeySet here)."""
+    if card.session.kind != "ev2":
+        raise PermissionDenied("ChangeKeyEV2 needs an EV2 session")
+    if request.body[:1] != b"\x00":
+        raise NoSuchKey("only key set 0")
+    return _change_key(card, request, 0)
+
+
+def _change_key(card, request, key_set):
+    header_len = 1 if key_set is None else 2
+    if len(request.body) < header_len:
         raise LengthError("ChangeKey takes a key number")
-    key_byte = request.body[0]
+    key_byte = request.body[header_len - 1]
     if card.auth_key is None:
         raise AuthenticationError("ChangeKey needs an authentication")
     if card.selected is None:
@@ -333,8 +347,10 @@ def change_key(card, request):
         key_no, key_type = _application_key_change(card, key_byte)
     same = key_no == card.auth_key
     old = None if same else key_for(card, key_no).value
+    extra = {} if key_set is None else {"key_set": key_set}
     new, version = card.session.open_change_key(
-        key_byte, request.body[1:], len(CardKey.zero(key_type).value), key_type == "aes", old)
+        key_byte, request.body[header_len:], len(CardKey.zero(key_type).value),
+        key_type == "aes", old, **extra)
     _store_key(card, key_no, CardKey(key_type, new, version[0] if version else 0))
     if same:  # the session's own key changed: the session ends
         card.reset_authentication()
@@ -578,6 +594,7 @@ HANDLERS = {
     Ins.CHANGE_KEY_SETTINGS: change_key_settings,
     Ins.GET_KEY_VERSION: get_key_version,
     Ins.CHANGE_KEY: change_key,
+    Ins.CHANGE_KEY_EV2: change_key_ev2,
     Ins.GET_FILE_IDS: get_file_ids,
     Ins.GET_FILE_SETTINGS: get_file_settings,
     Ins.CHANGE_FILE_SETTINGS: change_file_settings,
