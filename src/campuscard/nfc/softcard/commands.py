@@ -6,6 +6,7 @@ DesfireError of the status the card answers."""
 
 from campuscard.nfc.desfire import crypto
 from campuscard.nfc.desfire.codes import FILE_COMMS, Comm, Ins
+from campuscard.nfc.desfire.keys import CRYPTO_BITS
 from campuscard.nfc.desfire.messaging import ack_comm
 from campuscard.nfc.desfire.settings import (
     ALLOW_CHANGE_MASTER_KEY,
@@ -50,7 +51,6 @@ SOFTWARE = bytes.fromhex("04010112001A05")
 BATCH, WEEK, YEAR = bytes.fromhex("BA7C400000"), 0x01, 0x26
 ENC_K, DAM_MAC = 32, 8
 PICC_KEY_TYPE_FLAGS = {0x80: "aes", 0x40: "3tdea", 0x00: "2tdea"}
-CRYPTO_BITS = {"2tdea": 0x00, "3tdea": 0x40, "aes": 0x80}
 
 
 class Request:
