@@ -81,3 +81,9 @@ def test_another_process_reads_the_card(card, tmp_path):
 def test_a_new_card_has_a_random_nxp_uid():
     first, second = SoftCard(), SoftCard()
     assert first.uid[0] == 0x04 and len(first.uid) == 7 and first.uid != second.uid
+
+
+def test_keys_stay_out_of_reprs(card):
+    encode(card)
+    shown = repr(card.memory) + repr(KEY)
+    assert repr(KEY.value) not in shown and KEY.value.hex() not in shown

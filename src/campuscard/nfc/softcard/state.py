@@ -26,7 +26,7 @@ class CardKey:
     """A key as the card stores it: DES-family keys 16 (a DES key doubled) or 24 bytes."""
 
     type: str  # 2tdea (DES family), 3tdea or aes
-    value: bytes
+    value: bytes = dataclasses.field(repr=False)  # kept out of reprs and test reports
     aes_version: int = 0
 
     @classmethod
