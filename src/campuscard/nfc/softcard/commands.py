@@ -143,10 +143,8 @@ def expected_length(card, ins, first):
         try:
             file = file_of(card, first[0])
             comm = file_comm(card, file, (file.access.write, file.access.read_write))
-        except PermissionDenied:
-            return None
-        except FileNotFound:
-            return None
+        except (FileNotFound, PermissionDenied):
+            return None  # the command fails on its first frame
         return 7 + card.session.wire_length(comm, le(first[4:7]))
     if ins == Ins.CREATE_DELEGATED_APPLICATION:
         return len(first) + ENC_K + DAM_MAC + card.session.wire_length(Comm.SIGNED, 0)
