@@ -1,0 +1,80 @@
+import random
+
+import pytest
+
+from campuscard.nfc.desfire.client import Desfire
+from campuscard.nfc.desfire.keys import Key
+from campuscard.nfc.softcard import SoftCard, SoftCardTransport
+
+UID = bytes.fromhex("04782E21801D80")
+FACTORY_KEY = Key.zero("des")
+
+
+def seeded(seed):
+    """A reproducible random source, in place of os.urandom."""
+    return random.Random(seed).randbytes
+
+
+class Script:
+    """A random source that hands out the given byte strings in order (published examples)."""
+
+    def __init__(self, *chunks):
+        self.chunks = list(chunks)
+
+    def __call__(self, size):
+        chunk = self.chunks.pop(0)
+        assert len(chunk) == size
+        return chunk
+
+
+class TamperingTransport:
+    """Flips one bit of the n-th command (or answer) on its way, as a noisy link would."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.count = 0
+        self.flip_command = self.flip_answer = None
+
+    def transmit(self, apdu):
+        self.count += 1
+        if self.flip_command and self.flip_command[0] == self.count:
+            apdu = _flip(apdu, self.flip_command[1])
+        answer = self.inner.transmit(apdu)
+        if self.flip_answer and self.flip_answer[0] == self.count:
+            answer = _flip(answer, self.flip_answer[1])
+        return answer
+
+    def get_uid(self):
+        return self.inner.get_uid()
+
+    def close(self):
+        self.inner.close()
+
+    def on_next(self, command_byte=None, answer_byte=None, later=1):
+        """Tamper with the next exchange (or the `later`-th): a byte index of the command or
+        of the answer."""
+        if command_byte is not None:
+            self.flip_command = (self.count + later, command_byte)
+        if answer_byte is not None:
+            self.flip_answer = (self.count + later, answer_byte)
+
+
+def _flip(data, index):
+    data = bytearray(data)
+    data[index] ^= 0x01
+    return bytes(data)
+
+
+@pytest.fixture
+def card():
+    return SoftCard(uid=UID, random_bytes=seeded(1))
+
+
+@pytest.fixture
+def picc(card):
+    return Desfire(SoftCardTransport(card), random_bytes=seeded(2))
+
+
+@pytest.fixture
+def tampering(card):
+    return TamperingTransport(SoftCardTransport(card))
