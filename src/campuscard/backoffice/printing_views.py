@@ -8,23 +8,31 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campuscard.backoffice import services as office
+from campuscard.backoffice.forms import CardSelectionForm
 from campuscard.backoffice.printing_forms import (
     CardTemplateForm,
     TemplateSettingsForm,
     VersionForm,
     version_initial,
 )
+from campuscard.backoffice.views import _form_problem, _search_url, only, staff_only
 from campuscard.cards.models import Card
 from campuscard.people.permissions import scope_of
 from campuscard.printing import defaults
 from campuscard.printing.checks import check_zones
 from campuscard.printing.drafts import draft_problems, draft_version, render_draft_png
 from campuscard.printing.models import CardTemplate
-from campuscard.printing.rendering import PREVIEW, render_png
-from campuscard.printing.services import VERSIONED_FIELDS, save_template_version
+from campuscard.printing.rendering import PREVIEW, render_batch_pdf, render_png
+from campuscard.printing.services import (
+    VERSIONED_FIELDS,
+    cards_without_template,
+    save_template_version,
+)
 
 SIDES = ("front", "back")
 
@@ -204,3 +212,42 @@ def _editor_page(request, template, form, *, problems=(), settings_form=None, st
         "versions": versions, "current": template.current_version,
         "has_cards": form.fields["card"].queryset.exists(),
     }, status=status)
+
+
+# --- a print batch, for an office without a station -------------------------------------------
+
+@staff_only
+@only("POST")
+def print_batch(request):
+    """The selected cards as one PDF, front then back for each, to print by hand; no card
+    changes state (the manager marks them printed once they are)."""
+    form = CardSelectionForm(request.POST)
+    back = _search_url(request.POST.get("back"))
+    if not form.is_valid():
+        messages.error(request, _form_problem(form, _("Select at least one card.")))
+        return redirect(back)
+    cards = _managed_cards_or_404(request.user, form.cleaned_data["card"])
+    missing = cards_without_template(cards)
+    if missing:
+        for card in missing:
+            messages.error(request, _("Card %(number)s (%(name)s): no card template applies to "
+                                      "its holder; an administrator adds one on the card "
+                                      "templates page.")
+                           % {"number": card.number, "name": card.person.full_name})
+        messages.error(request, _("No print batch was made: leave these cards out of the "
+                                  "selection, or add a template for them."))
+        return redirect(back)
+    response = HttpResponse(render_batch_pdf(cards), content_type="application/pdf")
+    name = f"print-batch-{timezone.localtime():%Y%m%d-%H%M}-{len(cards)}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _managed_cards_or_404(user, card_ids):
+    """The cards asked for, if the user manages every one (reading them is not enough)."""
+    scope = scope_of(user)
+    cards = office.cards_in_scope_or_404(user, card_ids)
+    if not all(scope.manages(card.establishment_id, card.person.population_id) for card in cards):
+        raise Http404
+    return cards

@@ -25,6 +25,7 @@ urlpatterns = [
     path("crous/errors.csv", crous_views.crous_errors_csv, name="crous_errors_csv"),
     path("cards/bulk/", views.bulk_choose, name="bulk_choose"),
     path("cards/bulk/apply/", views.bulk_apply, name="bulk_apply"),
+    path("cards/bulk/print-batch.pdf", printing_views.print_batch, name="print_batch"),
     path("cards/<int:card_id>/sync/", sources_views.card_sync, name="card_sync"),
     path("sources/", sources_views.source_list, name="sources"),
     path("sources/test/", sources_views.test_person, name="sources_test"),

@@ -31,7 +31,7 @@ def draft_problems(version, card=None):
         return problems
     try:
         overlaps = check_zones(card, version)
-    except Exception as exc:  # noqa: BLE001 - a filter or {% fit %} given nonsense fails here
+    except Exception as exc:
         return [_("The card cannot be laid out: %(error)s") % {"error": exc}]
     return [_("%(side)s: “%(content)s” is printed over the zone “%(zone)s”, which the printer "
               "must leave empty.") % {"side": side_label(overlap.side), "content": overlap.content,
