@@ -28,6 +28,9 @@ class Command(BaseCommand):
         where = run.add_mutually_exclusive_group(required=True)
         where.add_argument("--printer", help=_("A CUPS printer name (lp -d NAME)."))
         where.add_argument("--folder", type=Path, help=_("Write each PDF into this folder."))
+        where.add_argument("--panels", type=Path, metavar="DIR",
+                           help=_("Write each card's YMCKO panels (PNGs: front colour, black, "
+                                  "overlay, back colour, black) into this folder."))
         run.add_argument("--once", action="store_true", help=_("Handle one job, then stop."))
         run.add_argument("--wait", type=int, default=30,
                          help=_("Seconds each long-poll waits (at most 60)."))
@@ -47,15 +50,16 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
-    def _print(self, *, server, token_file, printer, folder, once, wait, **options):
+    def _print(self, *, server, token_file, printer, folder, panels, once, wait, **options):
         try:
             token = token_file.read_text().strip()
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        if folder is not None and not folder.is_dir():
-            raise CommandError(_("No such folder: %(folder)s") % {"folder": folder})
+        for path in (folder, panels):
+            if path is not None and not path.is_dir():
+                raise CommandError(_("No such folder: %(folder)s") % {"folder": path})
         client = StationClient(server, token)
-        output = Output(printer=printer, folder=folder)
+        output = Output(printer=printer, folder=folder, panels=panels)
         wait = max(0, min(wait, 60))
         while True:
             try:
