@@ -72,7 +72,13 @@ def next_job(request):
             return JsonResponse(_job_json(request, job))
         if time.monotonic() >= deadline:
             return HttpResponse(status=204)
-        time.sleep(POLL_EVERY)
+        try:
+            time.sleep(POLL_EVERY)
+        except SystemExit:
+            # The web server stops this worker (gunicorn's quick shutdown raises SystemExit in
+            # whatever it runs) while the station waits: no job came, and the worker ends once
+            # this answer is sent, without a traceback of an interrupted request in the log.
+            return HttpResponse(status=204)
 
 
 def _job_json(request, job):

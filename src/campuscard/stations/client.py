@@ -1,11 +1,14 @@
 """The print-station client `campuscard station print` runs: it talks to the server over HTTP
 only (docs/stations.md), so it runs on any machine with a printer and the token file."""
 
+import contextlib
 import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,12 +131,59 @@ class StationClient:
             self._check(self.http.post(f"jobs/{job['job']}/failed", json={"message": message}))
 
 
-def handle_one(client, output, wait, say=print):
+class Stopped(BaseException):
+    """Asked to stop (SIGINT, SIGTERM) while waiting: not an error, so not an Exception."""
+
+
+class Stopper:
+    """SIGINT and SIGTERM stop the client at once while it waits, and after the job while it
+    prints one, so that a job it took is reported rather than left to its lease."""
+
+    def __init__(self):
+        self.asked = False
+        self.busy = False
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # only the main thread may handle signals
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        return exc_info[0] is Stopped  # stopping is how the loop ends, quietly
+
+    def _handle(self, signum, frame):
+        self.asked = True
+        if not self.busy:
+            raise Stopped
+
+    @contextlib.contextmanager
+    def printing(self):
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.asked:
+            raise Stopped
+
+
+def handle_one(client, output, wait, say=print, printing=contextlib.nullcontext):
     """Heartbeat, wait for a job, print it, report. True if a job was handled."""
     client.heartbeat()
     job = client.next_job(wait)
     if job is None:
         return False
+    with printing():
+        _print_and_report(client, output, job, say)
+    return True
+
+
+def _print_and_report(client, output, job, say):
     try:
         failure = output.deliver(output.fetch(client, job), job)
     except StationError as exc:
@@ -142,4 +192,3 @@ def handle_one(client, output, wait, say=print):
     card = job["card"]
     name = f"{card['first_name']} {card['last_name']}"
     say(f"job {job['job']} ({name}): " + ("printed" if failure is None else f"failed: {failure}"))
-    return True
