@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscard.cards.models import Card
 from campuscard.printing.geometry import ZONE_KINDS
-from campuscard.printing.models import CardTemplate, CardTemplateVersion
+from campuscard.printing.models import CardTemplate
 
 PREVIEW_CARDS = 50  # the newest cards offered in the preview's select
 MAX_SOURCE = 200_000  # characters of one HTML, CSS or SVG field
@@ -45,9 +45,8 @@ def _source(label, rows, required=False):
 class VersionForm(forms.Form):
     """The content of a new version, and the card the preview and the zone check use."""
 
-    front_html = _source(CardTemplateVersion._meta.get_field("front_html").verbose_name, 14,
-                         required=True)
-    back_html = _source(CardTemplateVersion._meta.get_field("back_html").verbose_name, 8)
+    front_html = _source(_("Front HTML"), 14, required=True)
+    back_html = _source(_("Back HTML"), 8)
     css = _source(_("CSS"), 12)
     free_text = forms.CharField(label=_("Free text"), required=False, max_length=2000,
                                 widget=forms.Textarea(attrs={"rows": 3}))
@@ -59,8 +58,11 @@ class VersionForm(forms.Form):
                     '[{"side": "front", "kind": "hologram", "label": "ESC hologram", "x": 68, '
                     '"y": 38, "width": 12, "height": 12}]. Kinds: %(kinds)s.')
         % {"kinds": ", ".join(ZONE_KINDS)})
-    card = forms.ModelChoiceField(label=_("Preview on the card of"), queryset=Card.objects.none(),
-                                  required=False, empty_label=None)
+    card = forms.ModelChoiceField(
+        label=_("Preview on the card of"), queryset=Card.objects.none(), required=False,
+        empty_label=None,
+        # shown beside the preview, sent with the content form
+        widget=forms.Select(attrs={"form": "template-content"}))
 
     def __init__(self, *args, template, **kwargs):
         super().__init__(*args, **kwargs)
