@@ -50,6 +50,7 @@ def test_a_second_start_keeps_the_token_and_a_lost_one_is_renewed():
 def test_the_demo_runs_the_station_into_its_folder_with_one_more_web_worker():
     story.seed_demo()
     worker, server, station = serving.commands(8000)
+    assert worker[-1] == "worker"
     assert station[3:7] == ["station", "--verbosity", "0", "print"]
     assert station[station.index("--folder") + 1] == str(serving.printed_folder())
     assert station[station.index("--token-file") + 1] == str(serving.station_token_path())

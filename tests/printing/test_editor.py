@@ -111,6 +111,8 @@ def test_the_preview_of_unsaved_content_is_a_png_and_saves_nothing(admin_client,
 @pytest.mark.parametrize(("changes", "said"), [
     ({"front_html": "{% if last_name %}no end"}, "Front HTML:"),
     ({"back_html": "{% load static %}"}, "Back HTML:"),
+    ({"front_html": "<p>{{ lastname }}</p>{% for a in qr %}{{ a }}{% endfor %}"},
+     "Front HTML: “lastname” is not a card variable"),
     ({"zones": "[{nope"}, "The zones are not valid JSON"),
     ({"zones": json.dumps([{"side": "front", "kind": "chip", "x": 80, "y": 0, "width": 20,
                             "height": 5}])}, "within the card"),
@@ -176,3 +178,16 @@ def test_only_admins_edit_templates(client, manager_a, est_b, card):
                            {"code": "mine", "name": "Mine", "priority": 0}).status_code == 403
     assert default_template().versions.count() == 1
     assert not CardTemplate.objects.filter(code="mine").exists()
+
+
+def test_the_names_a_template_reads_are_checked_against_the_fixed_set():
+    from campuscard.printing.drafts import KNOWN_VARIABLES
+    from campuscard.printing.templating import unknown_names
+
+    assert unknown_names(defaults.FRONT_HTML, KNOWN_VARIABLES) == []
+    assert unknown_names(defaults.BACK_HTML, KNOWN_VARIABLES) == []
+    source = ("{% if foo and not last_name %}{{ pic|default:bar }}{% endif %}"
+              "{% for a in qr %}{{ a }}{{ forloop.counter }}{% empty %}{{ zz }}{% endfor %}"
+              "{% with b=pic %}{{ b }}{% endwith %}{% fit nom width=3 %}"
+              "{% fit escn width=5 as short %}{{ short }}{% firstof q1 'x' %}")
+    assert unknown_names(source, KNOWN_VARIABLES) == ["bar", "foo", "nom", "q1", "zz"]

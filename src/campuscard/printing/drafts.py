@@ -10,7 +10,10 @@ from campuscard.printing.checks import check_zones
 from campuscard.printing.models import CardTemplateVersion
 from campuscard.printing.rendering import PREVIEW, render_png
 from campuscard.printing.services import VERSIONED_FIELDS
-from campuscard.printing.templating import card_engine
+from campuscard.printing.templating import unknown_names
+from campuscard.printing.variables import PICTURE_VARIABLES, TEXT_VARIABLES
+
+KNOWN_VARIABLES = (*TEXT_VARIABLES, *PICTURE_VARIABLES)
 
 
 def draft_version(template, content):
@@ -43,10 +46,15 @@ def _syntax_problems(version):
     problems = []
     for side, source in (("front", version.front_html), ("back", version.back_html)):
         try:
-            card_engine().from_string(source)
+            unknown = unknown_names(source, KNOWN_VARIABLES)
         except TemplateSyntaxError as exc:
             problems.append(_("%(side)s HTML: %(error)s") % {"side": side_label(side),
                                                             "error": exc})
+            continue
+        problems.extend(
+            _("%(side)s HTML: “%(name)s” is not a card variable (the variables are listed "
+              "under the form).") % {"side": side_label(side), "name": name}
+            for name in unknown)
     if not version.front_html.strip():
         problems.append(_("The front HTML is empty: a card has at least a front."))
     return problems
