@@ -19,6 +19,14 @@ def texts(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+@pytest.fixture(autouse=True)
+def _default_template(db):
+    """The default card template, as its migration makes it (a transactional test flushes it)."""
+    from campuscard.printing.defaults import ensure_default_template
+
+    return ensure_default_template()
+
+
 @pytest.fixture
 def checked(student, other_student, manager_a):
     return [card_in_state(person, State.REQUEST_CHECKED, manager_a)

@@ -17,6 +17,7 @@ def test_the_preview_follows_the_form_and_save_adds_a_version(live_server, brows
                                                               admin_user, student, manager_a):
     from playwright.sync_api import expect
 
+    defaults.ensure_default_template()  # an earlier transactional test may have flushed it
     card_in_state(student, State.REQUEST_CHECKED, manager_a)
     page = browser_page
     log_in(page, live_server.url, "admin")

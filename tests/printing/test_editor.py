@@ -18,6 +18,14 @@ from campuscard.printing.services import record_print
 from ..conftest import PASSWORD, actor, card_in_state, make_staff
 
 
+@pytest.fixture(autouse=True)
+def _default_template(db):
+    """The default card template, as its migration makes it (a transactional test flushes it)."""
+    from campuscard.printing.defaults import ensure_default_template
+
+    return ensure_default_template()
+
+
 @pytest.fixture
 def card(student, manager_a):
     set_consent(student, actor(student.user), "esc", True)

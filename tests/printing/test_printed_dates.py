@@ -15,6 +15,14 @@ from campuscard.printing.variables import printed_values
 from ..conftest import card_in_state
 
 
+@pytest.fixture(autouse=True)
+def _default_template(db):
+    """The default card template, as its migration makes it (a transactional test flushes it)."""
+    from campuscard.printing.defaults import ensure_default_template
+
+    return ensure_default_template()
+
+
 @pytest.fixture
 def english_order(settings):
     def use(order):
