@@ -15,6 +15,9 @@ from importlib import metadata
 from django.conf import settings
 
 STOP_TIMEOUT = 15  # seconds a child gets to finish before it is killed
+# gunicorn kills a worker silent for 30 s by default; a print station's long-poll waits up to
+# 60 s (stations/api.py MAX_WAIT), so the web workers get longer.
+WORKER_TIMEOUT = 90
 
 
 def child_env(**extra):
@@ -29,7 +32,8 @@ def child_env(**extra):
 
 def gunicorn_command(port, workers, host="127.0.0.1", log_level=None):
     command = [sys.executable, "-m", "gunicorn", "campuscard.wsgi:application",
-               "--workers", str(workers), "--bind", f"{host}:{port}"]
+               "--workers", str(workers), "--bind", f"{host}:{port}",
+               "--timeout", str(WORKER_TIMEOUT)]
     if log_level:
         command += ["--log-level", log_level]
     return command + control_socket_options()

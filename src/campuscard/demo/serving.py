@@ -6,6 +6,7 @@ processes do (mails, pushes to the stand-in access system) goes to files in $CAM
 
 import os
 import secrets
+import sys
 import textwrap
 from pathlib import Path
 
@@ -146,6 +147,38 @@ def demo_secret(path):
     return path.read_text().strip()
 
 
+def write_private(path, text):
+    """`text` in a file only its owner reads (0600), replacing the one there, if any."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(text + "\n")
+    os.replace(partial, path)
+
+
+def station_token_path():
+    """The demo print station's device token (story.connect_demo_print_station writes it)."""
+    return Path(settings.HOME) / "demo" / "station-token"
+
+
+def printed_folder():
+    """Where the demo print station writes each card it prints, as a PDF."""
+    return Path(settings.HOME) / "demo" / "printed"
+
+
+STATION_WAIT = 5  # seconds of each long-poll: a stopping web server waits for the one running
+
+
+def print_station_command(port):
+    """`campuscard station print` for the demo's station, printing into printed_folder(); it
+    waits quietly for the web server it starts beside, and says only what goes wrong."""
+    return [sys.executable, "-m", "campuscard.cli", "station", "--verbosity", "0", "print",
+            "--server", f"http://{HOST}:{port}", "--token-file", str(station_token_path()),
+            "--folder", str(printed_folder()), "--wait", str(STATION_WAIT),
+            "--wait-for-server", "60"]
+
+
 def crous_emulator_path():
     return Path(settings.HOME) / "demo" / "crous-emulator.sqlite3"
 
@@ -213,9 +246,12 @@ def child_environment(port, crous_port=None):
 
 
 def commands(port):
-    return [processes.worker_command(),
-            processes.gunicorn_command(port, workers=2, host=HOST,
-                                       log_level=QUIET_LOG_LEVEL.lower())]
+    station = station_token_path().exists()
+    # The station's long-poll holds a web worker while it waits: one more for the pages.
+    server = processes.gunicorn_command(port, workers=3 if station else 2, host=HOST,
+                                        log_level=QUIET_LOG_LEVEL.lower())
+    return [processes.worker_command(), server, *([print_station_command(port)] if station
+                                                  else [])]
 
 
 def banner(port, crous_port=None, papercut_port=None):
@@ -237,12 +273,25 @@ def banner(port, crous_port=None, papercut_port=None):
         % {"establishment": story.PAPERCUT_ESTABLISHMENT,
            "url": papercut_url(port, papercut_port),
            "store": Path(settings.HOME) / "demo" / "papercut-emulator.json"},
+        *print_station_lines(),
         _("Press Ctrl+C to stop."),
     ]
     wrapped = [textwrap.fill(text, width=92, break_long_words=False, break_on_hyphens=False)
                for text in paragraphs]
     return "\n".join(["", _("CampusCard demo: %(url)s/") % {"url": base}, "", *wrapped, "",
                       *login_table()])
+
+
+def print_station_lines():
+    if not station_token_path().exists():
+        return []
+    return [_("Printing: \"%(station)s\" serves %(establishment)s. Send a checked request to it "
+              "(as manager-rouen, on the card's page or with a selection): it writes the card's "
+              "PDF into %(folder)s and the card becomes \"Printed\". Its token is in %(token)s.")
+            % {"station": story.PRINT_STATION, "establishment": next(
+                e["name"] for e in story.ESTABLISHMENTS
+                if e["code"] == story.PRINT_STATION_ESTABLISHMENT),
+               "folder": printed_folder(), "token": station_token_path()}]
 
 
 def people_lines():

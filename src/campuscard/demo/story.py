@@ -176,6 +176,50 @@ def connect_to_demo_papercut():
     server.establishments.set([establishment])
 
 
+# The demo's print station: Rouen's card office, writing each card's PDF into a folder
+# (`campuscard demo` runs `campuscard station print --folder` beside the worker).
+PRINT_STATION = "Demo print station"
+PRINT_STATION_ESTABLISHMENT = "univ-rouen"
+PRINT_STATION_MANAGERS = ("manager-rouen",)
+
+
+def connect_demo_print_station():
+    """The demo's print station exists and its token is in serving.station_token_path() (0600):
+    registered on the first start; given a new token when the file is gone or no longer
+    matches. Returns the station."""
+    from campuscard.demo import serving
+    from campuscard.stations import services as stations
+    from campuscard.stations.models import Station
+
+    establishment = Establishment.objects.filter(code=PRINT_STATION_ESTABLISHMENT).first()
+    if establishment is None:
+        return None
+    serving.printed_folder().mkdir(parents=True, exist_ok=True)
+    station = Station.objects.filter(name=PRINT_STATION).first()
+    if station is None:
+        managers = get_user_model().objects.filter(username__in=PRINT_STATION_MANAGERS)
+        station, token = stations.register_station(
+            PRINT_STATION, establishment, Actor.system(), printer_model="folder (demo)",
+            allowed_users=managers)
+    elif not _token_file_opens(station, serving.station_token_path()):
+        token = stations.renew_token(station, Actor.system())
+    else:
+        return station
+    serving.write_private(serving.station_token_path(), token)
+    return station
+
+
+def _token_file_opens(station, path):
+    from campuscard.stations.services import find_station
+
+    try:
+        token = path.read_text().strip()
+    except OSError:
+        return False
+    found = find_station(token) if token else None
+    return found is not None and found.pk == station.pk
+
+
 def papercut_usernames():
     """The PaperCut users the demo's emulator knows: the PaperCut establishment's people."""
     eppns = Person.objects.filter(establishment__code=PAPERCUT_ESTABLISHMENT).values_list(
@@ -243,6 +287,7 @@ class Demo:
         self.make_populations()
         connect_to_demo_doors()
         self.make_staff()
+        connect_demo_print_station()
         today = timezone.localdate()
         directory.write_sources_file()
         directory.write_directory(today, left=False)

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Max
 
+from campuscard.printing.choosing import NoTemplate
 from campuscard.printing.models import CardPrint, CardTemplateVersion
 from campuscard.printing.rendering import frozen_values, version_for
 from campuscard.printing.variables import printed_values
@@ -33,3 +34,14 @@ def record_print(card, *, by=None, version=None):
     version = version_for(card, version)
     values = frozen_values(card, version) or printed_values(card, version)
     return CardPrint.objects.create(card=card, version=version, printed_by=by, values=values)
+
+
+def cards_without_template(cards):
+    """The cards no template fits (and that were never printed): a batch cannot print them."""
+    missing = []
+    for card in cards:
+        try:
+            version_for(card)
+        except NoTemplate:
+            missing.append(card)
+    return missing

@@ -4,7 +4,9 @@
 
 from functools import cache
 
-from django.template import Context, Engine, Library, defaultfilters, defaulttags
+from django.template import Context, Engine, Library, Variable, defaultfilters, defaulttags
+from django.template.base import FilterExpression
+from django.template.defaulttags import IfNode
 from django.utils.html import format_html
 
 from campuscard.printing.fitting import fit_text
@@ -44,3 +46,60 @@ def card_engine():
 
 def render_string(source, variables):
     return card_engine().from_string(source).render(Context(variables, autoescape=True))
+
+
+def unknown_names(source, known):
+    """The variables `source` reads that are neither in `known` nor bound by the template
+    itself ({% for %}, {% with %}, `as`): a typo like {{ lastname }} prints nothing, silently."""
+    template = card_engine().from_string(source)
+    read, bound = set(), {"forloop"}
+    for node in _nodes(template.nodelist):
+        bound.update(_bound_by(node))
+        for expression in _expressions(node):
+            read.update(_names_in(expression))
+    return sorted(read - bound - set(known))
+
+
+def _nodes(nodelist):
+    for node in nodelist:
+        yield node
+        if isinstance(node, IfNode):
+            for _condition, branch in node.conditions_nodelists:
+                yield from _nodes(branch)
+            continue
+        for name in getattr(node, "child_nodelists", ()):
+            yield from _nodes(getattr(node, name, None) or ())
+
+
+def _bound_by(node):
+    names = list(getattr(node, "loopvars", ()))  # {% for a, b in … %}
+    names += list(getattr(node, "extra_context", {}) or {})  # {% with a=… %}
+    names += [getattr(node, attr) for attr in ("target_var", "variable_name")
+              if isinstance(getattr(node, attr, None), str)]  # … as name
+    return names
+
+
+def _expressions(node):
+    if isinstance(node, IfNode):
+        for condition, _branch in node.conditions_nodelists:
+            yield from _condition_expressions(condition)
+    for value in vars(node).values():
+        values = value.values() if isinstance(value, dict) else (
+            value if isinstance(value, list | tuple) else [value])
+        yield from (item for item in values if isinstance(item, FilterExpression))
+
+
+def _condition_expressions(condition):
+    if condition is None:
+        return
+    if isinstance(getattr(condition, "value", None), FilterExpression):
+        yield condition.value
+    for side in ("first", "second"):
+        yield from _condition_expressions(getattr(condition, side, None))
+
+
+def _names_in(expression):
+    variables = [expression.var] + [argument for _filter, arguments in expression.filters
+                                    for is_variable, argument in arguments if is_variable]
+    return {variable.lookups[0] for variable in variables
+            if isinstance(variable, Variable) and variable.lookups}

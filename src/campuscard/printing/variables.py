@@ -5,12 +5,15 @@ import base64
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from campuscard.esc.qr import card_verify_url, qr_svg
 
-DATE_FORMAT = "%d/%m/%Y"  # day/month/year in both languages, as printed on European cards
+# Dates print as pages show them (campuscard/formats): SHORT_DATE_FORMAT in the card's
+# language, day/month/year in French and in English unless CAMPUSCARD_ENGLISH_DATE_ORDER=mdy.
+DATE_FORMAT = "SHORT_DATE_FORMAT"
 TEXT_VARIABLES = (
     "language", "last_name", "first_name", "birth_date", "birth_label", "number",
     "number_label", "student_number", "staff_number", "establishment", "pic", "population",
@@ -69,7 +72,8 @@ def template_variables(card, version, frozen=None):
 
 
 def _format_date(date):
-    return date.strftime(DATE_FORMAT) if date else ""
+    """The date in the active language's short format (printed_values activates the card's)."""
+    return date_format(date, DATE_FORMAT) if date else ""
 
 
 def _photo_uri(card):

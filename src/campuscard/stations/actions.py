@@ -7,6 +7,7 @@ from campuscard.core.audit import register_actions, register_fields
 register_actions({
     "station.registered": _("Print station registered"),
     "station.revoked": _("Print station revoked"),
+    "station.token_renewed": _("Print station given a new token"),
     "print_job.queued": _("Sent to a print station"),
     "print_job.lease_expired": _("The print station did not answer in time: job given back"),
     "print_job.canceled": _("Print job dropped"),

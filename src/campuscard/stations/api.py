@@ -73,12 +73,20 @@ def next_job(request):
             return JsonResponse(_job_json(request, job))
         if time.monotonic() >= deadline:
             return HttpResponse(status=204)
-        time.sleep(POLL_EVERY)
+        try:
+            time.sleep(POLL_EVERY)
+        except SystemExit:
+            # The web server stops this worker (gunicorn's quick shutdown raises SystemExit in
+            # whatever it runs) while the station waits: no job came, and the worker ends once
+            # this answer is sent, without a traceback of an interrupted request in the log.
+            return HttpResponse(status=204)
 
 
 def _job_json(request, job):
     return {"job": job.pk, "card": services.readable_fields(job.card),
             "pdf": request.build_absolute_uri(reverse("stations_api:job_pdf", args=[job.pk])),
+            "panels": request.build_absolute_uri(reverse("stations_api:job_panels",
+                                                         args=[job.pk])),
             "lease_until": job.lease_until.isoformat(), "attempts": job.attempts}
 
 
@@ -98,6 +106,23 @@ def job_document(request, job_id):
         return _error(409, str(exc))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{job.card_id}.pdf"'
+    return response
+
+
+@device_view("GET")
+def job_panels(request, job_id):
+    """The job's YMCKO panels, a zip of PNGs, for desktop clients that drive the printer's
+    panels themselves (as ESUP's does)."""
+    job = _leased_or_404(request, job_id)
+    if job is None:
+        return _error(404, _("No such job leased to this station."))
+    try:
+        archive = documents.job_panels_zip(job)
+    except documents.NotPrintable as exc:
+        return _error(409, str(exc))
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = (f'attachment; filename="card-{job.card_id}-job-{job.pk}'
+                                       f'-panels.zip"')
     return response
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("heartbeat", api.station_heartbeat, name="heartbeat"),
     path("badge", api.badge_read, name="badge"),
     path("jobs/<id:job_id>/pdf", api.job_document, name="job_pdf"),
+    path("jobs/<id:job_id>/panels", api.job_panels, name="job_panels"),
     path("jobs/<id:job_id>/printed", api.job_printed, name="job_printed"),
     path("jobs/<id:job_id>/failed", api.job_failed, name="job_failed"),
 ]

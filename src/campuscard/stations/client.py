@@ -1,14 +1,23 @@
 """The print-station client `campuscard station print` runs: it talks to the server over HTTP
 only (docs/stations.md), so it runs on any machine with a printer and the token file."""
 
+import contextlib
+import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+# The files a panels zip may hold (stations/documents.py names them): nothing else is written.
+PANEL_NAMES = ("front-color.png", "front-black.png", "front-overlay.png", "back-color.png",
+               "back-black.png")
 
 
 class StationError(Exception):
@@ -17,27 +26,51 @@ class StationError(Exception):
 
 @dataclass
 class Output:
-    """Where a job's PDF goes: a CUPS printer (`lp -d NAME`) or a folder."""
+    """Where a job goes: its PDF to a CUPS printer (`lp -d NAME`) or a folder, or its YMCKO
+    panels (PNGs) to a folder."""
 
     printer: str | None = None
     folder: Path | None = None
+    panels: Path | None = None
 
-    def deliver(self, pdf, job):
-        """Print or write `pdf`; returns None when done, else the printer's message."""
+    def fetch(self, client, job):
+        """What this output needs of the job: its panels zip, else its PDF."""
+        return client.panels(job) if self.panels is not None else client.pdf(job)
+
+    def deliver(self, document, job):
+        """Print or write the document; returns None when done, else the printer's message."""
+        if self.panels is not None:
+            return self._write_panels(document, job)
         if self.folder is not None:
-            return self._write(pdf, job)
-        return self._print(pdf)
+            return self._write(self.folder, _job_name(job) + ".pdf", document)
+        return self._print(document)
 
-    def _write(self, pdf, job):
-        target = self.folder / f"card-{job['card']['card_id']}-job-{job['job']}.pdf"
-        fd, partial = tempfile.mkstemp(dir=self.folder, prefix=".partial-", suffix=".pdf")
+    def _write(self, folder, name, data):
+        fd, partial = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=Path(name).suffix)
         try:
             with os.fdopen(fd, "wb") as file:
-                file.write(pdf)
-            os.replace(partial, target)  # whoever watches the folder never sees half a file
+                file.write(data)
+            os.replace(partial, folder / name)  # whoever watches the folder never sees half a file
         except OSError as exc:
             Path(partial).unlink(missing_ok=True)
             return str(exc)
+        return None
+
+    def _write_panels(self, archive, job):
+        """card-<id>-job-<job>-front-color.png and the others, each written whole."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(archive)) as panels:
+                files = {name: panels.read(name) for name in panels.namelist()
+                         if name in PANEL_NAMES}
+        except (zipfile.BadZipFile, KeyError) as exc:
+            return f"panels: {exc}"
+        if not files:
+            return "panels: the server sent no panel"
+        for name in PANEL_NAMES:
+            if name in files:
+                failure = self._write(self.panels, f"{_job_name(job)}-{name}", files[name])
+                if failure:
+                    return failure
         return None
 
     def _print(self, pdf):
@@ -55,6 +88,10 @@ class Output:
         if done.returncode != 0:
             return (done.stderr or done.stdout).strip() or f"lp exited with {done.returncode}"
         return None
+
+
+def _job_name(job):
+    return f"card-{int(job['card']['card_id'])}-job-{int(job['job'])}"
 
 
 class StationClient:
@@ -87,6 +124,10 @@ class StationClient:
     def pdf(self, job):
         return self._check(self.http.get(job["pdf"])).content
 
+    def panels(self, job):
+        return self._check(self.http.get(job.get("panels") or f"jobs/{job['job']}/panels",
+                                         timeout=60)).content
+
     def report(self, job, message=None):
         if message is None:
             self._check(self.http.post(f"jobs/{job['job']}/printed", json={}))
@@ -94,18 +135,64 @@ class StationClient:
             self._check(self.http.post(f"jobs/{job['job']}/failed", json={"message": message}))
 
 
-def handle_one(client, output, wait, say=print):
+class Stopped(BaseException):
+    """Asked to stop (SIGINT, SIGTERM) while waiting: not an error, so not an Exception."""
+
+
+class Stopper:
+    """SIGINT and SIGTERM stop the client at once while it waits, and after the job while it
+    prints one, so that a job it took is reported rather than left to its lease."""
+
+    def __init__(self):
+        self.asked = False
+        self.busy = False
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # only the main thread may handle signals
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        return exc_info[0] is Stopped  # stopping is how the loop ends, quietly
+
+    def _handle(self, signum, frame):
+        self.asked = True
+        if not self.busy:
+            raise Stopped
+
+    @contextlib.contextmanager
+    def printing(self):
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.asked:
+            raise Stopped
+
+
+def handle_one(client, output, wait, say=print, printing=contextlib.nullcontext):
     """Heartbeat, wait for a job, print it, report. True if a job was handled."""
     client.heartbeat()
     job = client.next_job(wait)
     if job is None:
         return False
+    with printing():
+        _print_and_report(client, output, job, say)
+    return True
+
+
+def _print_and_report(client, output, job, say):
     try:
-        failure = output.deliver(client.pdf(job), job)
+        failure = output.deliver(output.fetch(client, job), job)
     except StationError as exc:
         failure = str(exc)
     client.report(job, failure)
     card = job["card"]
     name = f"{card['first_name']} {card['last_name']}"
     say(f"job {job['job']} ({name}): " + ("printed" if failure is None else f"failed: {failure}"))
-    return True

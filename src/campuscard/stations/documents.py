@@ -1,6 +1,19 @@
 """The one seam between stations and the card renderer (campuscard.printing)."""
 
+import io
+import zipfile
+
 from django.utils.translation import gettext as _
+
+# The YMCKO panels of a card as files of the zip a station downloads, in the order a printer
+# takes them (docs/stations.md). The keys are printing.rendering.render_panels's.
+PANEL_FILES = {
+    "color": "front-color.png",
+    "black": "front-black.png",
+    "overlay": "front-overlay.png",
+    "back_color": "back-color.png",
+    "back_black": "back-black.png",
+}
 
 
 class NotPrintable(Exception):
@@ -17,6 +30,25 @@ def job_pdf(job):
     except NoTemplate as exc:
         raise NotPrintable(_("No card template applies to the holder of this card: an "
                              "administrator adds one on the card templates page.")) from exc
+
+
+def job_panels_zip(job):
+    """The job's panels as a zip of PNGs named by PANEL_FILES (a one-sided card has no back
+    files)."""
+    from campuscard.printing.choosing import NoTemplate
+    from campuscard.printing.rendering import render_panels
+
+    try:
+        panels = render_panels(job.card)
+    except NoTemplate as exc:
+        raise NotPrintable(_("No card template applies to the holder of this card: an "
+                             "administrator adds one on the card templates page.")) from exc
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
+        for key, name in PANEL_FILES.items():
+            if key in panels:
+                archive.writestr(name, panels[key])
+    return buffer.getvalue()
 
 
 def record_printed(job, by=None):

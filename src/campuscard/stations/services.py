@@ -62,6 +62,20 @@ def register_station(name, establishment, actor, *, printer_model="", allowed_us
     return station, token
 
 
+def renew_token(station, actor):
+    """A new token for `station`, the old one refused from now on; returns the new token."""
+    with transaction.atomic():
+        station = Station.objects.select_for_update().get(pk=station.pk)
+        before = describe(station)
+        prefix, token = tokens.new_token(
+            SCHEME, lambda taken: Station.objects.filter(token_prefix=taken).exists())
+        station.token_prefix, station.token_hash = prefix, tokens.hash_token(token)
+        station.save(update_fields=["token_prefix", "token_hash"])
+        audit.record("station.token_renewed", actor, station, before=before,
+                     after=describe(station))
+    return token
+
+
 def revoke_station(station, actor):
     with transaction.atomic():
         station = Station.objects.select_for_update().get(pk=station.pk)

@@ -38,6 +38,7 @@ class Command(BaseCommand):
                 story.point_qr_codes_here()
                 story.connect_to_demo_crous()
                 story.connect_to_demo_papercut()
+                story.connect_demo_print_station()
                 self.stdout.write(_("Demo data found in %(home)s: reusing it.")
                                   % {"home": settings.HOME})
         if no_serve:

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from campuscard.core.actors import Actor
 from campuscard.institutions.models import Establishment
 from campuscard.stations import services
-from campuscard.stations.client import Output, StationClient, StationError, handle_one
+from campuscard.stations.client import (
+    Output,
+    StationClient,
+    StationError,
+    Stopper,
+    handle_one,
+)
 from campuscard.stations.models import Station
 
 RETRY_AFTER_ERROR = 5
@@ -28,9 +34,15 @@ class Command(BaseCommand):
         where = run.add_mutually_exclusive_group(required=True)
         where.add_argument("--printer", help=_("A CUPS printer name (lp -d NAME)."))
         where.add_argument("--folder", type=Path, help=_("Write each PDF into this folder."))
+        where.add_argument("--panels", type=Path, metavar="DIR",
+                           help=_("Write each card's YMCKO panels (PNGs: front colour, black, "
+                                  "overlay, back colour, black) into this folder."))
         run.add_argument("--once", action="store_true", help=_("Handle one job, then stop."))
         run.add_argument("--wait", type=int, default=30,
                          help=_("Seconds each long-poll waits (at most 60)."))
+        run.add_argument("--wait-for-server", type=int, default=0, metavar="SECONDS",
+                         help=_("Until the server first answers, retry quietly for up to this "
+                                "many seconds (a station started together with its server)."))
         badge = actions.add_parser("badge", help=_("Send one badge read by the station's "
                                                    "reader (the badge page waits for it)."))
         badge.add_argument("--server", required=True, help=_("The CampusCard address."))
@@ -53,26 +65,38 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
-    def _print(self, *, server, token_file, printer, folder, once, wait, **options):
+    def _print(self, *, server, token_file, printer, folder, panels, once, wait,
+               wait_for_server, verbosity=1, **options):
         token = _read_token(token_file)
-        if folder is not None and not folder.is_dir():
-            raise CommandError(_("No such folder: %(folder)s") % {"folder": folder})
+        for path in (folder, panels):
+            if path is not None and not path.is_dir():
+                raise CommandError(_("No such folder: %(folder)s") % {"folder": path})
         client = StationClient(server, token)
-        output = Output(printer=printer, folder=folder)
+        output = Output(printer=printer, folder=folder, panels=panels)
         wait = max(0, min(wait, 60))
-        while True:
-            try:
-                handled = handle_one(client, output, wait, say=self.stdout.write)
-            except (StationError, httpx.HTTPError, OSError) as exc:
+        say = self.stdout.write if verbosity >= 1 else (lambda text: None)
+        patient_until = time.monotonic() + max(0, wait_for_server)
+        reached = False
+        with Stopper() as stopper:
+            while True:
+                try:
+                    handled = handle_one(client, output, wait, say=say,
+                                         printing=stopper.printing)
+                except (StationError, httpx.HTTPError, OSError) as exc:
+                    if (not reached and isinstance(exc, httpx.TransportError)
+                            and time.monotonic() < patient_until):
+                        time.sleep(1)  # the server is still starting
+                        continue
+                    if once:
+                        raise CommandError(str(exc)) from exc
+                    self.stderr.write(str(exc))  # the server restarts, the network drops: retry
+                    time.sleep(RETRY_AFTER_ERROR)
+                    continue
+                reached = True
                 if once:
-                    raise CommandError(str(exc)) from exc
-                self.stderr.write(str(exc))  # the server restarts, the network drops: retry
-                time.sleep(RETRY_AFTER_ERROR)
-                continue
-            if once:
-                if not handled:
-                    self.stdout.write(_("No job came."))
-                return
+                    if not handled:
+                        say(_("No job came."))
+                    return
 
     def _badge(self, *, server, token_file, csn, **options):
         client = StationClient(server, _read_token(token_file))
