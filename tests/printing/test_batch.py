@@ -115,3 +115,15 @@ def test_batch_panels_come_in_order_with_each_cards_qr(cards):
         assert qr_text(panels["black"]) == card_verify_url(card)
     alone = list(render_batch_panels(cards, workers=1))
     assert [panels for _, panels in alone] == [panels for _, panels in pooled]
+
+
+def test_a_template_reaches_only_the_pictures_of_its_batch():
+    from campuscard.printing.pages import CardURLFetcher, Pictures
+
+    pictures = Pictures()
+    url = pictures.add("image/jpeg", b"photo bytes")
+    assert pictures.add("image/jpeg", b"photo bytes") == url and len(pictures) == 1
+    assert CardURLFetcher(pictures).fetch(url).read() == b"photo bytes"
+    for elsewhere in ("card-picture:" + "0" * 64, "file:///etc/passwd", "http://example.org/"):
+        with pytest.raises(ValueError, match="not allowed on a card"):
+            CardURLFetcher(pictures).fetch(elsewhere)
