@@ -2,7 +2,7 @@
 {% include %} or {% extends %}, no `safe` filter, nothing but the variables given
 (docs/printing.md lists them). The extra {% fit %} tag sizes a line of text to its box."""
 
-from functools import cache
+from functools import cache, lru_cache
 
 from django.template import Context, Engine, Library, Variable, defaultfilters, defaulttags
 from django.template.base import FilterExpression
@@ -44,8 +44,14 @@ def card_engine():
     return engine
 
 
+@lru_cache(maxsize=64)
+def compiled(source):
+    """A template's side compiled once: a batch renders the same source for every card."""
+    return card_engine().from_string(source)
+
+
 def render_string(source, variables):
-    return card_engine().from_string(source).render(Context(variables, autoescape=True))
+    return compiled(source).render(Context(variables, autoescape=True))
 
 
 def unknown_names(source, known):

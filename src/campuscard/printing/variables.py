@@ -55,20 +55,27 @@ def printed_values(card, version):
         }
 
 
-def picture_values(card, version, values):
-    """The QR (of the frozen URL), the photo and the logo, as data URIs for <img src>."""
+def picture_values(card, version, values, pictures=None):
+    """The QR (of the frozen URL), the photo and the logo, for <img src>: data URIs, or URLs
+    of `pictures` (pages.Pictures) when a batch gives one."""
+    def source(media_type, data):
+        if not data:
+            return ""
+        return pictures.add(media_type, data) if pictures is not None else _data_uri(
+            media_type, data)
+
     qr = qr_svg(values["qr_url"], scale=1) if values.get("qr_url") else ""
     return {
-        "qr": _data_uri("image/svg+xml", qr.encode()) if qr else "",
-        "photo": _photo_uri(card),
-        "logo": _data_uri("image/svg+xml", version.logo_svg.encode()) if version.logo_svg else "",
+        "qr": source("image/svg+xml", qr.encode()),
+        "photo": source("image/jpeg", _photo_bytes(card)),
+        "logo": source("image/svg+xml", version.logo_svg.encode()),
     }
 
 
-def template_variables(card, version, frozen=None):
+def template_variables(card, version, frozen=None, pictures=None):
     values = {name: (frozen or {}).get(name, value)
               for name, value in printed_values(card, version).items()}
-    return values | picture_values(card, version, values)
+    return values | picture_values(card, version, values, pictures)
 
 
 def _format_date(date):
@@ -76,14 +83,14 @@ def _format_date(date):
     return date_format(date, DATE_FORMAT) if date else ""
 
 
-def _photo_uri(card):
+def _photo_bytes(card):
     if not card.photo:
-        return ""
+        return b""
     try:
         with card.photo.open("rb") as photo:
-            return _data_uri("image/jpeg", photo.read())
+            return photo.read()
     except OSError:
-        return ""
+        return b""
 
 
 def _data_uri(media_type, data):

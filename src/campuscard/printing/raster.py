@@ -1,0 +1,61 @@
+"""A card's PDF pages as pixels, and the PNG panels made from them; nothing from Django, so
+that the batch workers (printing/workers.py) can import it without setting Django up."""
+
+import io
+
+import pypdfium2
+from PIL import Image, ImageDraw
+
+from campuscard.printing import geometry
+
+
+def rasterised_pages(pdf, dpi):
+    """Each page of the PDF, one at a time, as an RGB image of exactly the card's size."""
+    document = pypdfium2.PdfDocument(pdf)
+    size = geometry.page_size_px(dpi)
+    try:
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            page.close()
+            yield image.crop((0, 0, *size)) if image.size != size else image
+    finally:
+        document.close()
+
+
+def rasterise(pdf, dpi):
+    """Each page of the PDF as an RGB image of exactly the card's size in pixels."""
+    return list(rasterised_pages(pdf, dpi))
+
+
+def overlay_image(zones, side, dpi):
+    """White where the varnish goes, black over the zones to leave empty."""
+    size = geometry.page_size_px(dpi)
+    image = Image.new("1", size, 1)
+    draw = ImageDraw.Draw(image)
+    for zone in geometry.zones_on(zones, side):
+        rect = geometry.zone_rect(zone)
+        box = [geometry.mm_to_px(v, dpi) for v in
+               (rect.x, rect.y, rect.x + rect.width, rect.y + rect.height)]
+        draw.rectangle(box, fill=0)
+    return image
+
+
+def one_bit(image, threshold=128):
+    return image.convert("L").point(lambda value: 255 if value >= threshold else 0).convert("1")
+
+
+def to_png(image, dpi=300):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def panels(color_pages, black_pages, zones, dpi):
+    """The panels of one card from its rasterised sides (front, then back if any), in the
+    colour and the black mode: see rendering.render_panels."""
+    found = {"color": to_png(color_pages[0], dpi), "black": to_png(one_bit(black_pages[0]), dpi),
+             "overlay": to_png(overlay_image(zones, "front", dpi), dpi)}
+    if len(color_pages) > 1:
+        found["back_color"] = to_png(color_pages[1], dpi)
+        found["back_black"] = to_png(one_bit(black_pages[1]), dpi)
+    return found
