@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from campuscard.nfc.desfire import status
 from campuscard.nfc.desfire.status import TransportError
 from campuscard.nfc.pcsc import PcscTransport, list_readers
 from campuscard.nfc.vpcd import DESFIRE_ATR, VpcdBridge
@@ -183,6 +184,7 @@ import django
 from django.conf import settings
 settings.configure()  # gettext needs settings, not the project's apps: a quick start
 django.setup()
+from campuscard.nfc.desfire import status
 from campuscard.nfc.desfire.status import TransportError
 from campuscard.nfc.pcsc import PcscTransport, list_readers
 try:
@@ -234,3 +236,44 @@ def test_the_cli_lays_a_card_file_on_the_virtual_reader(pcscd, tmp_path):
     wait_for_reader(present=False)
 
 
+
+
+def test_the_software_card_works_through_pcsc_as_a_real_card_would(pcscd, tmp_path):
+    """The whole stack over pyscard, pcscd and vpcd: factory DES key, an AES application,
+    an enciphered file written and read back, the card saved and carried to a new bridge."""
+    from campuscard.nfc.desfire.client import Desfire
+    from campuscard.nfc.desfire.codes import Comm
+    from campuscard.nfc.desfire.keys import Key
+    from campuscard.nfc.desfire.settings import AccessRights, key_settings_2
+    from campuscard.nfc.softcard import SoftCard
+
+    card = SoftCard(uid=bytes.fromhex("04782E21801D80"))
+    bridge = VpcdBridge(card, port=pcscd.port).insert(wait=5)
+    try:
+        with PcscTransport(timeout=5) as transport:
+            picc = Desfire(transport)
+            assert picc.get_version().uid == card.uid == transport.get_uid()
+            picc.authenticate(0, Key.zero("des"))
+            picc.create_application(0xF585C0, 0x0B, key_settings_2("aes", 2))
+            picc.select_application(0xF585C0)
+            picc.authenticate_aes(0, Key.zero())
+            picc.create_std_data_file(0, Comm.FULL, AccessRights.parse("0000"), 32)
+            picc.write_data(0, bytes(range(32)), comm=Comm.FULL)
+            assert picc.read_data(0, comm=Comm.FULL) == bytes(range(32))
+    finally:
+        bridge.remove()
+        wait_for_reader(present=False)
+    card.save(tmp_path / "card.json")
+    carried = SoftCard.load(tmp_path / "card.json")
+    bridge = VpcdBridge(carried, port=pcscd.port).insert(wait=5)
+    try:
+        with PcscTransport(timeout=5) as transport:
+            picc = Desfire(transport)
+            picc.select_application(0xF585C0)
+            with pytest.raises(status.PermissionDenied):
+                picc.read_data(0, comm=Comm.FULL)
+            picc.authenticate_aes(0, Key.zero())
+            assert picc.read_data(0, comm=Comm.FULL) == bytes(range(32))
+    finally:
+        bridge.remove()
+        wait_for_reader(present=False)
