@@ -232,10 +232,8 @@ def test_the_cli_lays_a_card_file_on_the_virtual_reader(pcscd, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=5)
-    assert "Laying the card from" in process.stderr.read()
-    wait_for_reader(present=False)
-
-
+        wait_for_reader(present=False)
+    assert "card on the virtual reader at 127.0.0.1" in process.stderr.read()
 
 
 def test_the_software_card_works_through_pcsc_as_a_real_card_would(pcscd, tmp_path):
