@@ -380,6 +380,9 @@ OUTBOX_LEASE_SECONDS = env_int("CAMPUSCARD_OUTBOX_LEASE_SECONDS", 120)
 # A print station holds a job this long; if it has not reported by then, the job goes to the next
 # station that asks (docs/stations.md).
 CAMPUSCARD_PRINT_LEASE_SECONDS = env_int("CAMPUSCARD_PRINT_LEASE_SECONDS", 600)
+# A chip session (encoding or reading through a station) ends when the station stays silent
+# this long between two APDUs (docs/nfc-encoding.md).
+CAMPUSCARD_CHIP_SESSION_SECONDS = env_int("CAMPUSCARD_CHIP_SESSION_SECONDS", 60)
 # Processes that render a batch of cards (printing/batch.py): by default one per core.
 CAMPUSCARD_PRINT_WORKERS = env_int("CAMPUSCARD_PRINT_WORKERS", os.cpu_count() or 1)
 # Requests a minute one station may make (a long-poll counts once).

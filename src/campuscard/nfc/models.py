@@ -1,6 +1,8 @@
 """Card layouts, their immutable versions, and which version each chip was encoded with
 (docs/nfc-layouts.md). A layout holds key references only, never key bytes."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -107,3 +109,64 @@ class ChipEncoding(models.Model):
 
     def __str__(self):
         return f"{self.csn} ({self.version})"
+
+
+class ChipSession(models.Model):
+    """A chip being encoded or read through a station that relays APDUs (nfc/sessions.py).
+
+    It keeps what the chip answered, in order, and what the program needs to run again over
+    those answers: the layout version, the UID and the numbers written, never a key. The
+    reader's random challenges come from `nonce` and the instance's secret key."""
+
+    class Purpose(models.TextChoices):
+        ENCODE = "encode", _("encoding")
+        READ = "read", _("reading")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.OPEN)
+    station = models.ForeignKey("stations.Station", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="chip_sessions",
+                                verbose_name=_("station"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("started by"))
+    card = models.ForeignKey("cards.Card", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="chip_sessions", verbose_name=_("card"))
+    version = models.ForeignKey(CardLayoutVersion, on_delete=models.PROTECT,
+                                related_name="sessions", verbose_name=_("layout version"))
+    uid = models.CharField(_("chip UID"), max_length=14)
+    moved_card = models.BooleanField(
+        _("moved the card to being encoded"), default=False,
+        help_text=_("An encoding that fails puts such a card back to printed."))
+    values = models.JSONField(_("numbers written"), default=dict, blank=True)
+    known_versions = models.JSONField(_("layout versions the chip may hold"), default=list,
+                                      blank=True)
+    nonce = models.CharField(max_length=64, editable=False)
+    answers = models.JSONField(_("the chip's answers"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started on"), auto_now_add=True)
+    last_step_at = models.DateTimeField(_("last step on"))
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    outcome = models.JSONField(_("outcome"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        verbose_name = _("chip session")
+        verbose_name_plural = _("chip sessions")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["uid", "status"], name="nfc_session_uid_status"),
+                   models.Index(fields=["card", "status"], name="nfc_session_card_status")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.uid}"
+
+    @property
+    def step(self):
+        """How many APDUs the chip answered so far: the number of the pending one."""
+        return len(self.answers)

@@ -19,9 +19,9 @@ class StationForm(forms.ModelForm):
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
     form = StationForm
-    list_display = ("name", "establishment", "printer_model", "token_prefix",
+    list_display = ("name", "kind", "establishment", "printer_model", "token_prefix",
                     "last_heartbeat_at", "revoked_at")
-    list_filter = ("establishment",)
+    list_filter = ("kind", "establishment")
     search_fields = ("name", "printer_model")
     filter_horizontal = ("allowed_users",)
     readonly_fields = ("token_prefix", "created_at", "last_heartbeat_at", "last_seen_ip",
@@ -36,7 +36,8 @@ class StationAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         station, token = services.register_station(
             form.cleaned_data["name"], form.cleaned_data["establishment"],
-            Actor.from_request(request), printer_model=form.cleaned_data["printer_model"])
+            Actor.from_request(request), printer_model=form.cleaned_data["printer_model"],
+            kind=form.cleaned_data["kind"])
         obj.pk, obj.token_prefix, obj.token_hash = station.pk, station.token_prefix, \
             station.token_hash
         obj._state.adding = False

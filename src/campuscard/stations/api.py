@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from campuscard.core import ratelimit
 from campuscard.core.actors import Actor, client_ip
 from campuscard.core.jsonbody import BadJson, load_json
+from campuscard.nfc import sessions as chip_sessions
 from campuscard.stations import documents, services
 from campuscard.stations.models import PrintJob
 
@@ -177,3 +178,104 @@ def badge_read(request):
         return _error(400, " ".join(exc.messages))
     return JsonResponse({"csn": station.last_badge,
                          "read_at": station.last_badge_at.isoformat()})
+
+
+# --- chips: encoding and reading, relayed APDU by APDU (docs/nfc-encoding.md) ------------------
+
+def _encoding_station_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.station.encodes:
+            return _error(403, _("This station is not an encoding station."))
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _json_object(request):
+    body = _body(request)
+    if not isinstance(body, dict):
+        raise BadJson(_("Send a JSON object."))
+    return body
+
+
+def _card_to_encode(station, body):
+    """The card named by `card` (its number), `qr` (the QR code read) or `next` (the queue)."""
+    from campuscard.cards.models import Card
+
+    if body.get("next"):
+        return chip_sessions.next_card_to_encode(station.establishment)
+    if body.get("qr"):
+        return chip_sessions.card_for_qr(str(body["qr"]))
+    card_id = body.get("card")
+    if isinstance(card_id, int) and not isinstance(card_id, bool):
+        return Card.objects.filter(pk=card_id).first()
+    return None
+
+
+def _chip_answer(session, apdu, status=200):
+    return JsonResponse(chip_sessions.session_json(session, apdu), status=status)
+
+
+@device_view("POST")
+@_encoding_station_only
+def chip_encode(request):
+    """Start encoding: `{"uid": "04…", "card": 12}` (or `"qr": "…"`, or `"next": true`)."""
+    try:
+        body = _json_object(request)
+    except BadJson as exc:
+        return _error(400, exc)
+    card = _card_to_encode(request.station, body)
+    if card is None or not request.station.serves(card.establishment_id):
+        return _error(404, _("No card to encode was found for this station."))
+    try:
+        session, apdu = chip_sessions.start_encoding(card, body.get("uid"), request.actor)
+    except ValidationError as exc:
+        return _error(409 if exc.code not in ("uid",) else 400, " ".join(exc.messages))
+    return _chip_answer(session, apdu, status=201)
+
+
+@device_view("POST")
+@_encoding_station_only
+def chip_read(request):
+    """Start reading the chip on the reader: `{"uid": "04…"}`; the badge page hears of it."""
+    try:
+        body = _json_object(request)
+        uid = chip_sessions.normalised_uid(body.get("uid"))
+        services.record_badge(request.station, uid)
+        session, apdu = chip_sessions.start_reading(uid, request.actor,
+                                                    request.station.establishment)
+    except BadJson as exc:
+        return _error(400, exc)
+    except ValidationError as exc:
+        return _error(400 if exc.code == "uid" else 409, " ".join(exc.messages))
+    return _chip_answer(session, apdu, status=201)
+
+
+@device_view("POST")
+def chip_step(request, session_id):
+    """The chip's answer to APDU `step`: `{"step": 3, "answer": "…9100"}`."""
+    try:
+        body = _json_object(request)
+    except BadJson as exc:
+        return _error(400, exc)
+    step = body.get("step")
+    if not isinstance(step, int) or isinstance(step, bool):
+        return _error(400, _("Say which APDU this answers (\"step\")."))
+    try:
+        session, apdu = chip_sessions.take_step(session_id, step, body.get("answer"),
+                                                request.actor)
+    except chip_sessions.SessionRefused as exc:
+        return _error(exc.status_code, exc.message)
+    return _chip_answer(session, apdu)
+
+
+@device_view("POST")
+def chip_abandon(request, session_id):
+    try:
+        message = str(_json_object(request).get("message", ""))
+        session = chip_sessions.abandon(session_id, request.actor, message)
+    except BadJson as exc:
+        return _error(400, exc)
+    except chip_sessions.SessionRefused as exc:
+        return _error(exc.status_code, exc.message)
+    return _chip_answer(session, None)

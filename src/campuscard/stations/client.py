@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from campuscard.nfc.desfire.status import TransportError
+
 # The files a panels zip may hold (stations/documents.py names them): nothing else is written.
 PANEL_NAMES = ("front-color.png", "front-black.png", "front-overlay.png", "back-color.png",
                "back-black.png")
@@ -133,6 +135,39 @@ class StationClient:
             self._check(self.http.post(f"jobs/{job['job']}/printed", json={}))
         else:
             self._check(self.http.post(f"jobs/{job['job']}/failed", json={"message": message}))
+
+
+    # chips (docs/nfc-encoding.md)
+
+    def chip_encode(self, uid, *, card=None, qr=None, queue=False):
+        body = {"uid": uid, "card": card, "qr": qr, "next": queue}
+        return self._check(self.http.post("chips/encode", json=body)).json()
+
+    def chip_read(self, uid):
+        return self._check(self.http.post("chips/read", json={"uid": uid})).json()
+
+    def chip_step(self, session, step, answer):
+        return self._check(self.http.post(f"chips/{session}/step",
+                                          json={"step": step, "answer": answer})).json()
+
+    def chip_abandon(self, session, message):
+        return self._check(self.http.post(f"chips/{session}/abandon",
+                                          json={"message": message})).json()
+
+
+def relay_chip(client, transport, start):
+    """Read the chip's UID, start a session with `start(uid)`, then relay each APDU the server
+    sends to the chip and its answer back, until the session ends; returns the last answer.
+    If the chip stops answering, the session is abandoned and StationError raised."""
+    answer = start(transport.get_uid().hex().upper())
+    while answer.get("apdu"):
+        try:
+            response = transport.transmit(bytes.fromhex(answer["apdu"]))
+        except TransportError as exc:
+            client.chip_abandon(answer["session"], str(exc))
+            raise StationError(str(exc)) from exc
+        answer = client.chip_step(answer["session"], answer["step"], response.hex().upper())
+    return answer
 
 
 class Stopped(BaseException):

@@ -13,6 +13,12 @@ from campuscard.cards.states import Role
 
 class StationKind(models.TextChoices):
     PRINT = "print", _("print station")
+    ENCODE = "encode", _("encoding station")
+    PRINT_ENCODE = "print_encode", _("print and encoding station")
+
+
+PRINTING_KINDS = (StationKind.PRINT, StationKind.PRINT_ENCODE)
+ENCODING_KINDS = (StationKind.ENCODE, StationKind.PRINT_ENCODE)
 
 
 class Station(models.Model):
@@ -52,6 +58,14 @@ class Station(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def prints(self):
+        return self.kind in PRINTING_KINDS
+
+    @property
+    def encodes(self):
+        return self.kind in ENCODING_KINDS
 
     @property
     def is_revoked(self):

@@ -20,7 +20,13 @@ from campuscard.core import audit, tokens
 from campuscard.core.actors import Actor
 from campuscard.core.validators import normalise_code
 from campuscard.stations import documents
-from campuscard.stations.models import JobStatus, PrintJob, Station
+from campuscard.stations.models import (
+    PRINTING_KINDS,
+    JobStatus,
+    PrintJob,
+    Station,
+    StationKind,
+)
 
 SCHEME = "st"
 ONLINE_WITHIN = timedelta(minutes=2)
@@ -43,8 +49,9 @@ def describe(station):
             "token_prefix": station.token_prefix, "revoked_at": station.revoked_at}
 
 
-def register_station(name, establishment, actor, *, printer_model="", allowed_users=()):
-    """Create a print station; returns (station, token). Only the token's hash is kept."""
+def register_station(name, establishment, actor, *, printer_model="", allowed_users=(),
+                     kind=StationKind.PRINT):
+    """Create a station; returns (station, token). Only the token's hash is kept."""
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("The station needs a name."), code="name")
@@ -55,7 +62,8 @@ def register_station(name, establishment, actor, *, printer_model="", allowed_us
         prefix, token = tokens.new_token(
             SCHEME, lambda taken: Station.objects.filter(token_prefix=taken).exists())
         station = Station.objects.create(
-            name=name, establishment=establishment, printer_model=printer_model.strip(),
+            name=name, kind=kind, establishment=establishment,
+            printer_model=printer_model.strip(),
             token_prefix=prefix, token_hash=tokens.hash_token(token))
         station.allowed_users.set(allowed_users)
         audit.record("station.registered", actor, station, after=describe(station))
@@ -122,11 +130,12 @@ def is_online(station, now=None):
     return station.last_heartbeat_at is not None and now - station.last_heartbeat_at < ONLINE_WITHIN
 
 
-def stations_for(user):
-    """The active stations `user` may send cards to."""
+def stations_for(user, kinds=PRINTING_KINDS):
+    """The active stations of `kinds` `user` may use (by default: send cards to print)."""
     if user is None or not user.is_authenticated:
         return Station.objects.none()
-    active = Station.objects.filter(revoked_at__isnull=True).select_related("establishment")
+    active = Station.objects.filter(revoked_at__isnull=True, kind__in=kinds).select_related(
+        "establishment")
     return active if user.is_superuser else active.filter(allowed_users=user)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -399,6 +400,49 @@ def smartcard_for(card):
             id_zdc=reserve_card_number(crous_settings),
             id_transmitter=crous_settings.id_transmitter, id_mapping=crous_settings.id_mapping,
             zdc_creation_date=card.encoded_at or timezone.now(), pix_ss=crous_settings.pix_ss,
+            pix_nn=crous_settings.pix_nn, appl=crous_settings.appl,
+            origin=CrousSmartCard.Origin.BUILT)
+
+
+def smartcard_for_chip(card, csn):
+    """The CROUS smartcard record whose number the chip `csn` of `card` is about to hold (the
+    number is written in the chip, as CROUS's own encoder does): the card's record, moved to
+    this chip if CROUS was never told of it, else the record imported for the chip, else a new
+    one. None if the establishment has no CROUS settings. ValidationError (nothing changed)
+    when the card's record is registered at CROUS for another chip, or the chip's record
+    belongs to another card."""
+    crous_settings = CrousEstablishment.objects.filter(establishment=card.establishment).first()
+    if crous_settings is None:
+        return None
+    uid = csn.upper()
+    with transaction.atomic():
+        Card.objects.select_for_update().filter(pk=card.pk).values_list("pk").first()
+        own = CrousSmartCard.objects.filter(card=card).first()
+        for_chip = CrousSmartCard.objects.filter(uid=uid).first()
+        if for_chip is not None and for_chip.card_id not in (None, card.pk):
+            raise ValidationError(_("CROUS already holds this chip for another card."),
+                                  code="crous_uid")
+        if own is not None and own.uid == uid:
+            return own
+        if own is not None and own.registered_at is not None:
+            raise ValidationError(
+                _("CROUS knows this card by the chip %(uid)s: encode that chip, or renew the "
+                  "card.") % {"uid": own.uid}, code="crous_registered")
+        if for_chip is not None:  # imported from the supplier's file for this chip
+            if own is not None:
+                own.delete()
+            for_chip.card = card
+            for_chip.save(update_fields=["card"])
+            return for_chip
+        if own is not None:
+            own.uid = uid
+            own.save(update_fields=["uid"])
+            return own
+        return CrousSmartCard.objects.create(
+            establishment=card.establishment, card=card, uid=uid,
+            id_zdc=reserve_card_number(crous_settings),
+            id_transmitter=crous_settings.id_transmitter, id_mapping=crous_settings.id_mapping,
+            zdc_creation_date=timezone.now(), pix_ss=crous_settings.pix_ss,
             pix_nn=crous_settings.pix_nn, appl=crous_settings.appl,
             origin=CrousSmartCard.Origin.BUILT)
 

@@ -11,20 +11,28 @@ from campuscard.nfc.desfire.messaging import Ev1Session, Ev2Session, LegacySessi
 TDES = crypto.Algorithm.TDES
 
 
-def _first_step(link, ins, data):
+def _whole_blocks(answer, block):
+    """A cryptogram from the card is whole cipher blocks; anything else is a broken answer,
+    not a reason to fail inside the cipher."""
+    if not answer or len(answer) % block:
+        _refuse(f"the card sent {len(answer)} bytes where whole {block}-byte blocks belong")
+    return answer
+
+
+def _first_step(link, ins, data, block=8):
     answer, st = link.exchange(ins, data)
     status.raise_for_status(st, f"authentication {ins:02X}")
     if st != status.ADDITIONAL_FRAME:
         raise status.ResponseError(f"authentication {ins:02X}: no challenge from the card")
-    return answer
+    return _whole_blocks(answer, block)
 
 
-def _last_step(link, token):
+def _last_step(link, token, block=8):
     answer, st = link.exchange(Ins.ADDITIONAL_FRAME, token)
     status.raise_for_status(st, "authentication")
     if st != status.OK:
         raise status.ResponseError("authentication: the card asked for more")
-    return answer
+    return _whole_blocks(answer, block)
 
 
 def _refuse(reason):
@@ -51,12 +59,12 @@ def _tdes_session_key(rnd_a, rnd_b, key):
 def _chained_handshake(link, ins, key_no, key, random_bytes):
     """1A and AA: CBC whose IV runs through the three cryptograms."""
     algorithm, block = key.algorithm, key.algorithm.block_size
-    challenge = _first_step(link, ins, bytes([key_no]))
+    challenge = _first_step(link, ins, bytes([key_no]), block)
     rnd_b = crypto.cbc_decrypt(key.value, bytes(block), challenge, algorithm)
     rnd_a = random_bytes(len(rnd_b))
     token = crypto.cbc_encrypt(key.value, challenge[-block:],
                                rnd_a + crypto.rotate_left(rnd_b), algorithm)
-    answer = _last_step(link, token)
+    answer = _last_step(link, token, block)
     if crypto.cbc_decrypt(key.value, token[-block:], answer, algorithm) != (
             crypto.rotate_left(rnd_a)):
         _refuse("the card did not prove the key")
@@ -80,10 +88,10 @@ def authenticate_aes(link, key_no, key, random_bytes=os.urandom):
 
 
 def _ev2_challenge(link, ins, data, key, random_bytes):
-    rnd_b = crypto.cbc_decrypt(key.value, bytes(16), _first_step(link, ins, data))
+    rnd_b = crypto.cbc_decrypt(key.value, bytes(16), _first_step(link, ins, data, 16))
     rnd_a = random_bytes(16)
     answer = _last_step(link, crypto.cbc_encrypt(key.value, bytes(16),
-                                                 rnd_a + crypto.rotate_left(rnd_b)))
+                                                 rnd_a + crypto.rotate_left(rnd_b)), 16)
     return rnd_a, rnd_b, crypto.cbc_decrypt(key.value, bytes(16), answer)
 
 
