@@ -1,3 +1,4 @@
+import os
 import random
 
 import pytest
@@ -5,6 +6,8 @@ import pytest
 from campuscard.nfc.desfire.client import Desfire
 from campuscard.nfc.desfire.keys import Key
 from campuscard.nfc.softcard import SoftCard, SoftCardTransport
+
+from . import pcscd as pcscd_helper
 
 UID = bytes.fromhex("04782E21801D80")
 FACTORY_KEY = Key.zero("des")
@@ -78,3 +81,27 @@ def picc(card):
 @pytest.fixture
 def tampering(card):
     return TamperingTransport(SoftCardTransport(card))
+
+
+@pytest.fixture(scope="session")
+def pcscd():
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        reason = "pyscard is not installed (pip install 'campuscard[nfc]')"
+    else:
+        reason = pcscd_helper.missing()
+    if reason:
+        if os.environ.get("CAMPUSCARD_REQUIRE_NFC"):
+            pytest.fail(f"{reason} (CI installs it: .ci/run)")
+        pytest.skip(reason)
+    server = pcscd_helper.Pcscd().start()
+    saved = {name: os.environ.get(name) for name in server.environment()}
+    os.environ.update(server.environment())
+    yield server
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -121,3 +121,21 @@ def _is_free(port):
         except OSError:
             return False
     return True
+
+
+def wait_for_reader(present, reader=READER, timeout=5):
+    """Until pcscd (which polls vpcd every 0.4 s or so) sees the card come or go."""
+    from smartcard import scard
+
+    _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    try:
+        states = [(reader, scard.SCARD_STATE_UNAWARE)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            _result, states = scard.SCardGetStatusChange(context, 200, states)
+            if bool(states[0][1] & scard.SCARD_STATE_PRESENT) == present:
+                return
+            states = [(name, state & ~scard.SCARD_STATE_CHANGED) for name, state, _ in states]
+        raise AssertionError(f"{reader}: card still {'absent' if present else 'present'}")
+    finally:
+        scard.SCardReleaseContext(context)

@@ -29,51 +29,10 @@ from .fake_card import (
     VERSION_FRAMES,
     ChainingCard,
 )
+from .pcscd import wait_for_reader
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.nfc
-
-
-@pytest.fixture(scope="session")
-def pcscd():
-    try:
-        import smartcard  # noqa: F401
-    except ImportError:
-        reason = "pyscard is not installed (pip install 'campuscard[nfc]')"
-    else:
-        reason = pcscd_helper.missing()
-    if reason:
-        if os.environ.get("CAMPUSCARD_REQUIRE_NFC"):
-            pytest.fail(f"{reason} (CI installs it: .ci/run)")
-        pytest.skip(reason)
-    server = pcscd_helper.Pcscd().start()
-    saved = {name: os.environ.get(name) for name in server.environment()}
-    os.environ.update(server.environment())
-    yield server
-    server.stop()
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-
-def wait_for_reader(present, reader=pcscd_helper.READER, timeout=5):
-    """Until pcscd (which polls vpcd every 0.4 s or so) sees the card come or go."""
-    from smartcard import scard
-
-    _result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    try:
-        states = [(reader, scard.SCARD_STATE_UNAWARE)]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            _result, states = scard.SCardGetStatusChange(context, 200, states)
-            if bool(states[0][1] & scard.SCARD_STATE_PRESENT) == present:
-                return
-            states = [(name, state & ~scard.SCARD_STATE_CHANGED) for name, state, _ in states]
-        raise AssertionError(f"{reader}: card still {'absent' if present else 'present'}")
-    finally:
-        scard.SCardReleaseContext(context)
 
 
 @pytest.fixture
