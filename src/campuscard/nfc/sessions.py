@@ -39,6 +39,7 @@ from campuscard.nfc.encoding.plan import plan_chip
 from campuscard.nfc.encoding.reading import read_chip
 from campuscard.nfc.encoding.writing import ChipRefused, write_chip
 from campuscard.nfc.models import CardLayoutVersion, ChipEncoding, ChipSession
+from campuscard.stations.services import record_badge
 
 UID_TEXT = re.compile(r"^(?:[0-9A-F]{2}){7}$")
 ENCODABLE = (State.PRINTED, State.IN_ENCODE)
@@ -391,6 +392,8 @@ def _finish(session, actor, result):
         readings = [app.to_json() for app in result]
         session.outcome = {"applications": readings, "apdus": session.step,
                            "checks": compare_with_record(session, readings)}
+        if session.station is not None:  # the badge page waiting on this station opens it
+            record_badge(session.station, session.uid)
     session.save(update_fields=["answers", "last_step_at", "status", "finished_at",
                                 "outcome"])
 

@@ -237,12 +237,11 @@ def chip_encode(request):
 @device_view("POST")
 @_encoding_station_only
 def chip_read(request):
-    """Start reading the chip on the reader: `{"uid": "04…"}`; the badge page hears of it."""
+    """Start reading the chip on the reader: `{"uid": "04…"}`; once read, the badge page
+    hears of it."""
     try:
         body = _json_object(request)
-        uid = chip_sessions.normalised_uid(body.get("uid"))
-        services.record_badge(request.station, uid)
-        session, apdu = chip_sessions.start_reading(uid, request.actor,
+        session, apdu = chip_sessions.start_reading(body.get("uid"), request.actor,
                                                     request.station.establishment)
     except BadJson as exc:
         return _error(400, exc)
