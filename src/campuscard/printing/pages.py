@@ -3,7 +3,7 @@
 
 import hashlib
 
-from campuscard.printing import geometry
+from campuscard.printing import geometry, kpanel
 from campuscard.printing.fonts import FONT_DIR, font_face_css
 from campuscard.printing.weasy import HTML, URLFetcher, URLFetcherResponse
 
@@ -66,3 +66,13 @@ class CardURLFetcher(URLFetcher):
 
 def layout_html(html, pictures=None):
     return HTML(string=html, url_fetcher=CardURLFetcher(pictures)).render()
+
+
+def color_and_black_pdfs(layout, css):
+    """The colour PDF and the black (K) one of the same sides, `layout(mode)` giving a laid-out
+    document: the K one repainted from the colour layout where the CSS allows (kpanel.py)."""
+    document = layout(PRINT)
+    color = document.write_pdf()
+    if kpanel.can_derive(css):
+        return color, kpanel.blacken(document).write_pdf()
+    return color, layout(BLACK).write_pdf()

@@ -9,22 +9,24 @@ from PIL import Image, ImageDraw
 from campuscard.printing import geometry
 
 
-def rasterised_pages(pdf, dpi):
-    """Each page of the PDF, one at a time, as an RGB image of exactly the card's size."""
+def rasterised_pages(pdf, dpi, gray=False):
+    """Each page of the PDF, one at a time, as an RGB (or `gray`: L) image of exactly the
+    card's size."""
     document = pypdfium2.PdfDocument(pdf)
     size = geometry.page_size_px(dpi)
     try:
         for page in document:
-            image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            bitmap = page.render(scale=dpi / 72, grayscale=gray, rev_byteorder=not gray)
+            image = bitmap.to_pil().convert("L" if gray else "RGB")
             page.close()
             yield image.crop((0, 0, *size)) if image.size != size else image
     finally:
         document.close()
 
 
-def rasterise(pdf, dpi):
-    """Each page of the PDF as an RGB image of exactly the card's size in pixels."""
-    return list(rasterised_pages(pdf, dpi))
+def rasterise(pdf, dpi, gray=False):
+    """Each page of the PDF as an RGB (or L) image of exactly the card's size in pixels."""
+    return list(rasterised_pages(pdf, dpi, gray))
 
 
 def overlay_image(zones, side, dpi):
@@ -41,7 +43,9 @@ def overlay_image(zones, side, dpi):
 
 
 def one_bit(image, threshold=128):
-    return image.convert("L").point(lambda value: 255 if value >= threshold else 0).convert("1")
+    """Black below `threshold`, white above, no dithering (the K panel prints solid black)."""
+    table = [255 if value >= threshold else 0 for value in range(256)]
+    return image.convert("L").point(table, "1")
 
 
 def to_png(image, dpi=300):

@@ -12,6 +12,7 @@ from campuscard.printing.pages import (  # noqa: F401 (BASE_CSS, CardURLFetcher:
     PREVIEW,
     PRINT,
     CardURLFetcher,
+    color_and_black_pdfs,
     html_document,
     layout_html,
 )
@@ -98,9 +99,10 @@ def render_panels(card, version=None, dpi=300):
     `black` (K: text and QR only, 1-bit), `overlay` (white where varnish goes, black holes over
     the zones to leave empty) and, with a back, `back_color` and `back_black`."""
     version = version_for(card, version)
-    color = rasterise(layout(card, version, PRINT).write_pdf(), dpi)
-    black = rasterise(layout(card, version, BLACK).write_pdf(), dpi)
-    return raster.panels(color, black, version.zones, dpi)
+    color_pdf, black_pdf = color_and_black_pdfs(
+        lambda mode: layout(card, version, mode), version.css)
+    return raster.panels(rasterise(color_pdf, dpi), rasterise(black_pdf, dpi, gray=True),
+                         version.zones, dpi)
 
 
 def overlay_panel(version, side, dpi):

@@ -7,7 +7,13 @@ cards, several times faster than one document per card."""
 import itertools
 from dataclasses import dataclass, field
 
-from campuscard.printing.pages import BLACK, PRINT, Pictures, html_document, layout_html
+from campuscard.printing.pages import (
+    PRINT,
+    Pictures,
+    color_and_black_pdfs,
+    html_document,
+    layout_html,
+)
 from campuscard.printing.raster import panels, rasterised_pages
 
 
@@ -25,10 +31,16 @@ class Chunk:
     def __len__(self):
         return len(self.sides)
 
-    def pdf(self, mode=PRINT):
+    def layout(self, mode=PRINT):
         html = html_document(self.language, self.css, mode,
                              itertools.chain.from_iterable(self.sides))
-        return layout_html(html, self.pictures).write_pdf()
+        return layout_html(html, self.pictures)
+
+    def pdf(self, mode=PRINT):
+        return self.layout(mode).write_pdf()
+
+    def color_and_black_pdfs(self):
+        return color_and_black_pdfs(self.layout, self.css)
 
 
 def pdf_of_chunk(chunk):
@@ -37,8 +49,9 @@ def pdf_of_chunk(chunk):
 
 def panels_of_chunk(chunk, dpi):
     """Each card's panels, in order, the pages rasterised one card at a time."""
-    color = rasterised_pages(chunk.pdf(PRINT), dpi)
-    black = rasterised_pages(chunk.pdf(BLACK), dpi)
+    color_pdf, black_pdf = chunk.color_and_black_pdfs()
+    color = rasterised_pages(color_pdf, dpi)
+    black = rasterised_pages(black_pdf, dpi, gray=True)
     found = []
     for sides in chunk.sides:
         count = len(sides)
