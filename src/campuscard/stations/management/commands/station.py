@@ -66,6 +66,17 @@ class Command(BaseCommand):
                                                  "which card it is, whether both agree."))
         self._chip_arguments(read)
         read.add_argument("--json", action="store_true", help=_("Print the answer as JSON."))
+        agent = actions.add_parser("agent", help=_("Offer this machine's reader to the "
+                                                   "station web page, on 127.0.0.1."))
+        agent.add_argument("--origin", required=True, metavar="URL",
+                           help=_("The CampusCard address whose pages may use the reader."))
+        agent.add_argument("--port", type=int, default=8765)
+        reader = agent.add_mutually_exclusive_group(required=True)
+        reader.add_argument("--reader", metavar="NAME", nargs="?", const="",
+                            help=_("A PC/SC reader (part of its name)."))
+        reader.add_argument("--softcard", type=Path, metavar="FILE",
+                            help=_("A software card kept in FILE."))
+        agent.add_argument("--wait-card", type=float, default=10.0, metavar="SECONDS")
         register = actions.add_parser("register",
                                       help=_("Register a station and print its token once."))
         register.add_argument("--name", required=True)
@@ -175,6 +186,20 @@ class Command(BaseCommand):
         except (StationError, httpx.HTTPError, DesfireError) as exc:
             raise CommandError(str(exc)) from exc
 
+    def _agent(self, *, origin, port, **options):
+        from campuscard.stations.agent import ReaderAgent, serve_agent
+
+        server = serve_agent(ReaderAgent(lambda: _open_transport(options)), origin, port)
+        self.stdout.write(_("Reader agent on http://127.0.0.1:%(port)s for the pages of "
+                            "%(origin)s; Ctrl-C stops it.") % {"port": server.server_port,
+                                                              "origin": origin})
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
     def _register(self, *, name, establishment, kind, printer_model, allow, **options):
         from django.contrib.auth import get_user_model
 
@@ -203,16 +228,18 @@ class Command(BaseCommand):
 @contextlib.contextmanager
 def _chip_transport(options):
     """The reader the options name, with a card on it."""
+    with _open_transport(options) as transport:
+        yield transport
+
+
+def _open_transport(options):
     if options.get("softcard") is not None:
         path = options["softcard"]
         card = SoftCard.load(path, file_backed=True) if path.exists() else _blank_card(path)
-        with SoftCardTransport(card) as transport:
-            yield transport
-        return
+        return SoftCardTransport(card)
     from campuscard.nfc.pcsc import PcscTransport
 
-    with PcscTransport(options.get("reader") or None, timeout=options["wait_card"]) as transport:
-        yield transport
+    return PcscTransport(options.get("reader") or None, timeout=options["wait_card"])
 
 
 def _blank_card(path):
