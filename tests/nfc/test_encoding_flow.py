@@ -229,3 +229,21 @@ def test_reencoding_an_enabled_card_to_a_new_layout_version(device, printed, lay
     assert again["status"] == "done"
     assert list(encodings_behind(layout)) == []
     assert Card.objects.get(pk=card.pk).state == card.state  # no lifecycle change
+
+
+def test_a_session_left_silent_times_out_and_says_so(device, printed, layout, settings):
+    from datetime import timedelta
+
+    started = start(device, printed, blank_card()).json()
+    ChipSession.objects.filter(pk=started["session"]).update(
+        last_step_at=ChipSession.objects.get(pk=started["session"]).last_step_at
+        - timedelta(seconds=settings.CAMPUSCARD_CHIP_SESSION_SECONDS + 1))
+    late = device.post(f"/stations/api/chips/{started['session']}/step",
+                       {"step": 0, "answer": "9100"})
+    assert late.status_code == 409 and "timed out" in late.json()["detail"]
+    session = ChipSession.objects.get(pk=started["session"])
+    assert session.status == "failed" and session.failure
+    # the card stays being encoded, and encodes again from the start
+    assert Card.objects.get(pk=printed.pk).state == State.IN_ENCODE
+    chip = blank_card()
+    assert relay(start(device, printed, chip).json(), chip, device.step)["status"] == "done"

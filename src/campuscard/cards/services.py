@@ -54,6 +54,13 @@ def _locked(card_id):
             .get(pk=card_id))
 
 
+def lock_card(card):
+    """`card` read again and locked until the transaction ends, its person locked first: the
+    order every verb here locks in, so that callers outside this module cannot deadlock."""
+    _lock_person(card.person_id)
+    return _locked(card.pk)
+
+
 # --- creating cards ---------------------------------------------------------------------------
 
 REQUEST_DETAILS = ("delivery_mode", "postal_address", "rules_accepted_at")

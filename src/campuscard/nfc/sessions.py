@@ -100,8 +100,7 @@ def start_encoding(card, uid, actor):
     ValidationError (translated, nothing changed) when the card or the chip cannot be encoded."""
     uid = normalised_uid(uid)
     with transaction.atomic():
-        card = Card.objects.select_for_update().select_related("establishment", "person").get(
-            pk=card.pk)
+        card = card_services.lock_card(card)
         _check_may_encode(card, uid, actor)
         version = _layout_version_for(card)
         values = _numbers_to_write(card, uid, version)
@@ -301,19 +300,25 @@ def take_step(session_id, step, answer_hex, actor):
     with transaction.atomic():
         session = owned_session(session_id, actor)
         session = ChipSession.objects.select_for_update().get(pk=session.pk)
-        _check_open(session, step)
-        session.answers = [*session.answers, answer.hex().upper()]
-        session.last_step_at = timezone.now()
-        try:
-            apdu, result = relay.run_to_next_apdu(
-                _program(session), [bytes.fromhex(a) for a in session.answers], _seed(session))
-        except (status.DesfireError, ChipRefused) as exc:
-            _fail(session, actor, _chip_failure(exc))
-            return session, None
-        if apdu is not None:
-            session.save(update_fields=["answers", "last_step_at"])
-            return session, apdu
-        _finish(session, actor, result)
+        refusal = _refusal(session, step)
+        if refusal is None:
+            return _advance(session, answer, actor)
+    raise refusal
+
+
+def _advance(session, answer, actor):
+    session.answers = [*session.answers, answer.hex().upper()]
+    session.last_step_at = timezone.now()
+    try:
+        apdu, result = relay.run_to_next_apdu(
+            _program(session), [bytes.fromhex(a) for a in session.answers], _seed(session))
+    except (status.DesfireError, ChipRefused) as exc:
+        _fail(session, actor, _chip_failure(exc))
+        return session, None
+    if apdu is not None:
+        session.save(update_fields=["answers", "last_step_at"])
+        return session, apdu
+    _finish(session, actor, result)
     return session, None
 
 
@@ -329,18 +334,21 @@ def _answer_bytes(answer_hex):
     return answer
 
 
-def _check_open(session, step):
+def _refusal(session, step):
+    """Why this step cannot be taken (a SessionRefused to raise), or None. A session found
+    timed out is closed on the way (saved: the caller raises after its transaction)."""
     if session.status != ChipSession.Status.OPEN:
-        raise SessionRefused(_("This chip session is over: start again."))
+        return SessionRefused(_("This chip session is over: start again."))
     if timezone.now() - session.last_step_at > lifetime():
         session.status, session.finished_at = ChipSession.Status.FAILED, timezone.now()
         session.failure = _("The station stopped answering.")
         session.save(update_fields=["status", "finished_at", "failure"])
-        raise SessionRefused(_("This chip session timed out: start again."))
+        return SessionRefused(_("This chip session timed out: start again."))
     if step != session.step:
-        raise SessionRefused(_("This answers APDU %(sent)s; the session waits for the answer "
-                               "to APDU %(expected)s.") % {"sent": step,
-                                                           "expected": session.step})
+        return SessionRefused(_("This answers APDU %(sent)s; the session waits for the answer "
+                                "to APDU %(expected)s.") % {"sent": step,
+                                                            "expected": session.step})
+    return None
 
 
 def _chip_failure(exc):
