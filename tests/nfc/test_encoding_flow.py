@@ -1,9 +1,11 @@
 """Encoding a card's chip through an encoding station: the station API relays APDUs between the
 server, which holds the keys and drives the chip, and a software card (item 8 of issue 14)."""
 
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from campuscard.cards.models import Card
@@ -225,6 +227,10 @@ def test_reencoding_an_enabled_card_to_a_new_layout_version(device, printed, lay
     declaration["picc"]["key"]["version"] = 2
     save_layout_version(layout, declaration)
     assert [e.card_id for e in encodings_behind(layout)] == [card.pk]
+    listed = io.StringIO()
+    call_command("nfc-layout", "behind", layout.code, stdout=listed)
+    assert listed.getvalue().startswith(f"{card.pk}\t{card.csn}\tv1\t")
+    assert "1 chip to encode again to version 2." in listed.getvalue()
     again = relay(start(device, card, chip).json(), chip, device.step)
     assert again["status"] == "done"
     assert list(encodings_behind(layout)) == []

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campuscard.core.actors import Actor
 from campuscard.institutions.models import Establishment
@@ -30,6 +31,10 @@ class Command(BaseCommand):
         make = actions.add_parser("make-keys", help=_(
             "Create the missing file: keys of a layout with random values (owner-only files)."))
         make.add_argument("code")
+        behind = actions.add_parser("behind", help=_(
+            "List the cards whose chip holds an older version of a layout (to encode again "
+            "after a key rotation)."))
+        behind.add_argument("code")
 
     def handle(self, *args, action, **options):
         try:
@@ -74,3 +79,17 @@ class Command(BaseCommand):
                     reference, key_type):
                 self.stdout.write(_("%(path)s: created %(ref)s") % {"path": path,
                                                                     "ref": reference})
+
+    def _behind(self, *, code, **options):
+        layout = CardLayout.objects.filter(code=code).first()
+        if layout is None or layout.current_version is None:
+            raise CommandError(_("Unknown card layout: %(code)s.") % {"code": code})
+        encodings = list(services.encodings_behind(layout).select_related("card__person"))
+        for encoding in encodings:
+            person = encoding.card.person
+            self.stdout.write(f"{encoding.card_id}\t{encoding.csn}\tv{encoding.version.number}"
+                              f"\t{person.first_name} {person.last_name}")
+        self.stdout.write(ngettext("%(count)d chip to encode again to version %(version)d.",
+                                   "%(count)d chips to encode again to version %(version)d.",
+                                   len(encodings))
+                          % {"count": len(encodings), "version": layout.current_version.number})
