@@ -1,9 +1,11 @@
 """Writing a ChipPlan on a chip, then reading every file back (docs/nfc-encoding.md).
 
-The order keeps the APDU count at what the layout needs (bench/encode_bench.py):
+The order keeps the APDU count at what the layout needs (encoding.minimum, held to it by
+tests/nfc/test_encoding_minimum.py; bench/encode_bench.py):
 - at the PICC level, one session: the master key, FormatPICC (or deleting the layout's
   applications), every CreateApplication, then the new master key (ChangeKey ends the
-  session); DAM keys, if any, under one more session with the new master key;
+  session); the DAM keys not loaded yet under the final master key (one more session only
+  when the master key changed);
 - per application: one session with the factory key 0 creates the files with their final
   rights and changes the other keys, then key 0 itself; then one session per key that writes
   (files written in their own communication mode, not in plain as ESUP does), reading back in
@@ -71,9 +73,10 @@ def write_chip(picc, plan):
     _clear(picc, plan)
     for app in plan.applications:
         picc.create_application(app.aid, app.ks1, app.ks2, app.iso_fid, app.df_name)
-    if plan.picc_key != current:
+    changed = plan.picc_key != current
+    if changed:
         picc.change_key(0, plan.picc_key)
-    _load_dam_keys(picc, plan)
+    _load_dam_keys(picc, plan, session_ended=changed)
     return sum(_write_application(picc, app) for app in plan.applications)
 
 
@@ -87,15 +90,18 @@ def _clear(picc, plan):
             picc.delete_application(aid)
 
 
-def _load_dam_keys(picc, plan):
-    if not plan.dam_keys:
-        return
-    picc.authenticate(0, plan.picc_key)
+def _load_dam_keys(picc, plan, session_ended):
+    """Each DAM key that is not loaded yet, under the final master key: the opening session
+    when the master key did not change, else a new one."""
     previous = dict(plan.previous_dam_keys)
-    for number, key in plan.dam_keys:
-        old = previous.get(number, Key.zero("aes"))
-        if key != old:
-            picc.change_key(number, key, old)
+    changes = [(number, key, previous.get(number, Key.zero("aes")))
+               for number, key in plan.dam_keys if key != previous.get(number, Key.zero("aes"))]
+    if not changes:
+        return
+    if session_ended:
+        picc.authenticate(0, plan.picc_key)
+    for number, key, old in changes:
+        picc.change_key(number, key, old)
 
 
 def _write_application(picc, app):
