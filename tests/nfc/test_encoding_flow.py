@@ -253,3 +253,21 @@ def test_a_session_left_silent_times_out_and_says_so(device, printed, layout, se
     assert Card.objects.get(pk=printed.pk).state == State.IN_ENCODE
     chip = blank_card()
     assert relay(start(device, printed, chip).json(), chip, device.step)["status"] == "done"
+
+
+def test_reencoding_without_the_old_master_key_says_so(device, printed, layout, settings):
+    from campuscard.nfc import keys
+    from campuscard.nfc.services import save_layout_version
+
+    chip = blank_card()
+    relay(start(device, printed, chip).json(), chip, device.step)
+    declaration = json.loads(json.dumps(layout.current_version.declaration))
+    declaration["picc"]["key"]["reference"] = "file:esup/picc-2.hex"
+    save_layout_version(layout, declaration)
+    keys.create_key_file("file:esup/picc-2.hex", "aes")
+    (settings.CAMPUSCARD_NFC_KEY_DIR / "esup" / "picc.hex").unlink()  # the old key is gone
+    card = Card.objects.get(pk=printed.pk)
+    answer = relay(start(device, card, chip).json(), chip, device.step)
+    assert answer["status"] == "failed"
+    assert "No known master key opens this chip" in answer["failure"]
+    assert Card.objects.get(pk=card.pk).state == card.state

@@ -230,16 +230,22 @@ def _versions_on_chip(uid):
     return list(dict.fromkeys(found))
 
 
-def _plan(session_or_version, uid, values, known):
-    version = session_or_version
-    known_keys, previous_dam = [], ()
-    for old in CardLayoutVersion.objects.filter(pk__in=known):
-        old_plan = plan_chip(old.declaration, bytes.fromhex(uid))
+def _plan(version, uid, values, known):
+    """The ChipPlan of `version` for the chip `uid`, trying first the master keys of the
+    versions `known` to be on it (latest first); a version whose keys this server no longer
+    has is passed over."""
+    old_versions = CardLayoutVersion.objects.in_bulk(known)
+    known_keys, previous_dam = [], None
+    for version_id in known:
+        try:
+            old_plan = plan_chip(old_versions[version_id].declaration, bytes.fromhex(uid))
+        except (KeyError, keys.KeyUnavailable):
+            continue
         known_keys.append(old_plan.picc_key)
-        previous_dam = previous_dam or old_plan.dam_keys
+        previous_dam = old_plan.dam_keys if previous_dam is None else previous_dam
     return plan_chip(version.declaration, bytes.fromhex(uid), values,
                      format_before_write=version.layout.format_before_write,
-                     known_picc_keys=known_keys, previous_dam_keys=previous_dam)
+                     known_picc_keys=known_keys, previous_dam_keys=previous_dam or ())
 
 
 def _check_plan(version, uid, values, known):
