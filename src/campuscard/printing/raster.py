@@ -1,7 +1,8 @@
 """A card's PDF pages as pixels, and the PNG panels made from them; nothing from Django, so
 that the batch workers (printing/workers.py) can import it without setting Django up."""
 
-import io
+import struct
+import zlib
 
 import pypdfium2
 from PIL import Image, ImageDraw
@@ -49,10 +50,34 @@ def one_bit(image, threshold=128):
 
 
 def to_png(image, dpi=300):
-    # zlib's fastest level: a few per cent larger files, several times less CPU per panel.
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", dpi=(dpi, dpi), compress_level=1)
-    return buffer.getvalue()
+    """`image` (RGB, L or 1-bit) as a PNG: every row unfiltered, zlib at its fastest level.
+
+    Pillow's encoder tries each PNG filter on every row; for card sides, flat colour and text,
+    filtering saves next to nothing and takes four fifths of the time, so this writes the PNG
+    chunks itself (IHDR, pHYs for the resolution, IDAT, IEND)."""
+    color_type, bit_depth = PNG_MODES[image.mode]
+    width, height = image.size
+    raw = image.tobytes()
+    stride = len(raw) // height
+    rows = b"".join(b"\x00" + raw[row * stride:(row + 1) * stride] for row in range(height))
+    per_metre = round(dpi / 0.0254)
+    return b"".join((
+        PNG_SIGNATURE,
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type,
+                                        0, 0, 0)),
+        _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        _png_chunk(b"IDAT", zlib.compress(rows, 1)),
+        _png_chunk(b"IEND", b""),
+    ))
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_MODES = {"RGB": (2, 8), "L": (0, 8), "1": (0, 1)}  # PNG colour type, bits per sample
+
+
+def _png_chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data)))
 
 
 def panels(color_pages, black_pages, zones, dpi):
