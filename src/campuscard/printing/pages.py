@@ -19,6 +19,7 @@ html, body {{ margin: 0; padding: 0 }}
 .side:last-child {{ break-after: auto }}
 .bleed {{ position: absolute; left: -{geometry.BLEED_MM}mm; top: -{geometry.BLEED_MM}mm;
   right: -{geometry.BLEED_MM}mm; bottom: -{geometry.BLEED_MM}mm }}
+img.qr {{ image-rendering: pixelated }}
 .fit {{ display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis }}
 .zone {{ position: absolute; outline: 0.25mm dashed #d00; color: #d00; font-size: 4pt }}
 .safe-area {{ position: absolute; outline: 0.15mm dotted #08c }}

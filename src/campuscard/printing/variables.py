@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from campuscard.esc.qr import card_verify_url, qr_svg
+from campuscard.esc.qr import card_verify_url, qr_png
 
 # Dates print as pages show them (campuscard/formats): SHORT_DATE_FORMAT in the card's
 # language, day/month/year in French and in English unless CAMPUSCARD_ENGLISH_DATE_ORDER=mdy.
@@ -64,9 +64,9 @@ def picture_values(card, version, values, pictures=None):
         return pictures.add(media_type, data) if pictures is not None else _data_uri(
             media_type, data)
 
-    qr = qr_svg(values["qr_url"], scale=1) if values.get("qr_url") else ""
+    qr = qr_png(values["qr_url"], scale=1) if values.get("qr_url") else b""
     return {
-        "qr": source("image/svg+xml", qr.encode()),
+        "qr": source("image/png", qr),
         "photo": source("image/jpeg", _photo_bytes(card)),
         "logo": source("image/svg+xml", version.logo_svg.encode()),
     }
