@@ -383,6 +383,9 @@ CAMPUSCARD_PRINT_LEASE_SECONDS = env_int("CAMPUSCARD_PRINT_LEASE_SECONDS", 600)
 # A chip session (encoding or reading through a station) ends when the station stays silent
 # this long between two APDUs (docs/nfc-encoding.md).
 CAMPUSCARD_CHIP_SESSION_SECONDS = env_int("CAMPUSCARD_CHIP_SESSION_SECONDS", 60)
+# Where the encoding station page finds the reader agent of the manager's machine
+# (`campuscard station agent`); the page's Content-Security-Policy lets it talk to this only.
+CAMPUSCARD_READER_AGENT_URL = env("CAMPUSCARD_READER_AGENT_URL", "http://127.0.0.1:8765")
 # Processes that render a batch of cards (printing/batch.py): by default one per core.
 CAMPUSCARD_PRINT_WORKERS = env_int("CAMPUSCARD_PRINT_WORKERS", os.cpu_count() or 1)
 # Requests a minute one station may make (a long-poll counts once).

@@ -37,7 +37,8 @@ def test_a_second_start_keeps_the_token_and_a_lost_one_is_renewed():
     token_file = serving.station_token_path()
     token = token_file.read_text()
     call_command("demo", no_serve=True)
-    assert token_file.read_text() == token and Station.objects.count() == 1
+    assert token_file.read_text() == token
+    assert Station.objects.filter(kind="print").count() == 1
     token_file.unlink()
     call_command("demo", no_serve=True)
     renewed = token_file.read_text().strip()
@@ -49,7 +50,8 @@ def test_a_second_start_keeps_the_token_and_a_lost_one_is_renewed():
 
 def test_the_demo_runs_the_station_into_its_folder_with_one_more_web_worker():
     story.seed_demo()
-    worker, server, station = serving.commands(8000)
+    worker, server, agent, station = serving.commands(8000)
+    assert agent[3:7] == ["station", "--verbosity", "0", "agent"]
     assert worker[-1] == "worker"
     assert station[3:7] == ["station", "--verbosity", "0", "print"]
     assert station[station.index("--folder") + 1] == str(serving.printed_folder())
@@ -85,3 +87,18 @@ def test_the_station_waits_quietly_for_its_server_and_stops_cleanly(tmp_path):
             client.kill()
     assert client.returncode == 0
     assert (out, err) == ("", "")
+
+
+def test_the_demo_encodes_with_its_own_layout_keys_and_station():
+    from campuscard.nfc.layouts import check_keys
+    from campuscard.nfc.models import CardLayout
+
+    call_command("demo", no_serve=True)
+    call_command("demo", no_serve=True)  # a second start makes nothing twice
+    station = Station.objects.get(name=story.ENCODING_STATION)
+    assert station.encodes and station.establishment.code == "univ-rouen"
+    assert [user.username for user in station.allowed_users.all()] == ["manager-rouen"]
+    layout = CardLayout.objects.get(code=story.DEMO_LAYOUT)
+    assert check_keys(layout.current_version.declaration) == []
+    assert serving.reader_agent_command(8000)[-4:] == [
+        "--port", "8003", "--softcards", str(serving.softcards_folder())]

@@ -67,3 +67,28 @@ def test_no_card_connected_and_bad_apdus_are_clear_errors(agent_url):
     httpx.get(f"{agent_url}/card", headers=headers)
     bad = httpx.post(f"{agent_url}/transmit", json={"apdu": "zz"}, headers=headers)
     assert bad.status_code == 400
+
+
+def test_the_software_reader_lays_blank_cards_and_keeps_them(tmp_path):
+    from campuscard.stations.agent import SoftReader
+
+    server = serve_agent(SoftReader(tmp_path / "cards"), ORIGIN, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url, headers = f"http://127.0.0.1:{server.server_port}", {"Origin": ORIGIN}
+    try:
+        assert httpx.get(f"{url}/info", headers=headers).json() == {"kind": "softcard"}
+        assert httpx.get(f"{url}/card", headers=headers).status_code == 409  # none laid
+        uid = httpx.post(f"{url}/blank", headers=headers).json()["uid"]
+        assert httpx.get(f"{url}/card", headers=headers).json() == {"uid": uid}
+        answer = httpx.post(f"{url}/transmit", json={"apdu": "9060000000"}, headers=headers)
+        assert answer.json()["answer"].endswith("91AF")
+        assert SoftCard.load(tmp_path / "cards" / f"{uid}.json").uid.hex().upper() == uid
+        other = httpx.post(f"{url}/blank", headers=headers).json()["uid"]
+        assert other != uid
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_pcsc_reader_lays_no_blank_card(agent_url):
+    assert httpx.post(f"{agent_url}/blank", headers={"Origin": ORIGIN}).status_code == 409

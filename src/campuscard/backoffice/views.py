@@ -43,6 +43,7 @@ from campuscard.core.models import OutboxItem
 from campuscard.integrations.crous import pages as crous_pages
 from campuscard.integrations.crous import services as crous
 from campuscard.integrations.esc_router import services as esc_router
+from campuscard.nfc import services as nfc_services
 from campuscard.people.permissions import require_manager, require_staff, scope_of
 
 PER_PAGE = 50
@@ -197,6 +198,7 @@ def _card_page(request, card, *, submitted=None, status=200):
         "crous": crous_pages.manager_view(card),
         "may_push_crous": may_act and crous.push_again_refusal(card, roles) is None,
         "may_sync": may_act and bool(settings.CAMPUSCARD_SOURCES_FILE),
+        "chip": nfc_services.chip_content(card),
     }, status=status)
 
 

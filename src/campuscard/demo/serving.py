@@ -38,11 +38,18 @@ def papercut_port_for(port, papercut_port=None):
     return port + 2 if papercut_port is None else papercut_port
 
 
+def agent_port_for(port):
+    """The reader agent of the demo's encoding station (a software reader): the web server's
+    port + 3."""
+    return port + 3
+
+
 def bound_ports(port, crous_port=None, papercut_port=None):
     """(port, what listens there) for every port the demo binds."""
     return [(port, _("the web server, its ESC router and verify page")),
             (crous_port_for(port, crous_port), _("the CROUS API emulator")),
-            (papercut_port_for(port, papercut_port), _("the PaperCut emulator"))]
+            (papercut_port_for(port, papercut_port), _("the PaperCut emulator")),
+            (agent_port_for(port), _("the software card reader of the encoding station"))]
 
 
 def port_problem(port, crous_port=None, papercut_port=None):
@@ -80,7 +87,8 @@ def busy_message(busy, what, reason, port, crous_port=None, papercut_port=None):
         option, free = "--papercut-port", free_port_above(busy, lambda c: [c], avoid=chosen)
     else:
         def ports_for(candidate):
-            return [candidate, *([crous_port_for(candidate)] if crous_port is None else []),
+            return [candidate, agent_port_for(candidate),
+                    *([crous_port_for(candidate)] if crous_port is None else []),
                     *([papercut_port_for(candidate)] if papercut_port is None else [])]
         option, free = "--port", free_port_above(busy, ports_for, avoid=chosen - {port})
     if free:
@@ -121,6 +129,7 @@ def own_settings(port, crous_port=None, papercut_port=None):
             "CAMPUSCARD_CROUS_URL": crous, "CAMPUSCARD_CROUS_TOKEN_URL": f"{crous}/api/oauth/token",
             "CAMPUSCARD_CROUS_CLIENT_ID": CROUS_CLIENT_ID,
             "CAMPUSCARD_CROUS_CLIENT_SECRET": crous_secret(),
+            "CAMPUSCARD_READER_AGENT_URL": f"http://{HOST}:{agent_port_for(port)}",
             # Read by story.connect_to_demo_papercut only (a PaperCut server is a database row).
             "DEMO_PAPERCUT_URL": papercut_url(port, papercut_port)}
 
@@ -177,6 +186,18 @@ def print_station_command(port):
             "--server", f"http://{HOST}:{port}", "--token-file", str(station_token_path()),
             "--folder", str(printed_folder()), "--wait", str(STATION_WAIT),
             "--wait-for-server", "60"]
+
+
+def softcards_folder():
+    """Where the demo's software reader keeps the blank cards it lays (one JSON file each)."""
+    return Path(settings.HOME) / "demo" / "softcards"
+
+
+def reader_agent_command(port):
+    """`campuscard station agent` with a software reader, for the encoding station's page."""
+    return [sys.executable, "-m", "campuscard.cli", "station", "--verbosity", "0", "agent",
+            "--origin", f"http://{HOST}:{port}", "--port", str(agent_port_for(port)),
+            "--softcards", str(softcards_folder())]
 
 
 def crous_emulator_path():
@@ -250,8 +271,8 @@ def commands(port):
     # The station's long-poll holds a web worker while it waits: one more for the pages.
     server = processes.gunicorn_command(port, workers=3 if station else 2, host=HOST,
                                         log_level=QUIET_LOG_LEVEL.lower())
-    return [processes.worker_command(), server, *([print_station_command(port)] if station
-                                                  else [])]
+    return [processes.worker_command(), server, reader_agent_command(port),
+            *([print_station_command(port)] if station else [])]
 
 
 def banner(port, crous_port=None, papercut_port=None):
@@ -274,6 +295,12 @@ def banner(port, crous_port=None, papercut_port=None):
            "url": papercut_url(port, papercut_port),
            "store": Path(settings.HOME) / "demo" / "papercut-emulator.json"},
         *print_station_lines(),
+        _("Encoding: \"%(station)s\" encodes the printed cards' chips from the browser (as "
+          "manager-rouen, Stations → Encode cards at this station), on blank software cards "
+          "the demo's reader lays at %(agent)s and keeps in %(folder)s; the card's page then "
+          "shows what its chip holds.")
+        % {"station": story.ENCODING_STATION, "agent": own_settings(port)[
+            "CAMPUSCARD_READER_AGENT_URL"], "folder": softcards_folder()},
         _("Press Ctrl+C to stop."),
     ]
     wrapped = [textwrap.fill(text, width=92, break_long_words=False, break_on_hyphens=False)

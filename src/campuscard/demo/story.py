@@ -209,6 +209,40 @@ def connect_demo_print_station():
     return station
 
 
+# The demo's encoding station: the chips of every establishment's printed cards, written with
+# ESUP-SGC's layout, its keys the demo's own (random, in $CAMPUSCARD_HOME/nfc-keys).
+ENCODING_STATION = "Demo encoding station"
+DEMO_LAYOUT = "demo-esup-sgc"
+
+
+def connect_demo_encoding_station():
+    """The demo's card layout, its key files and its encoding station exist (made on the
+    first start; key files made again if they are gone). Returns the station."""
+    from campuscard.nfc import keys
+    from campuscard.nfc import services as nfc
+    from campuscard.nfc.layouts import key_entries
+    from campuscard.nfc.models import CardLayout
+    from campuscard.stations import services as stations
+    from campuscard.stations.models import Station, StationKind
+
+    establishment = Establishment.objects.filter(code=PRINT_STATION_ESTABLISHMENT).first()
+    if establishment is None:
+        return None
+    layout = CardLayout.objects.filter(code=DEMO_LAYOUT).first() or (
+        nfc.create_layout_from_preset("esup-sgc", code=DEMO_LAYOUT, actor=Actor.system(),
+                                      name="ESUP-SGC (demo keys)"))
+    for _path, reference, key_type in key_entries(layout.current_version.declaration):
+        if keys.parse_reference(reference).scheme == "file":
+            keys.create_key_file(reference, key_type)
+    station = Station.objects.filter(name=ENCODING_STATION).first()
+    if station is None:
+        managers = get_user_model().objects.filter(username__in=PRINT_STATION_MANAGERS)
+        station, _token = stations.register_station(  # the page needs no token
+            ENCODING_STATION, establishment, Actor.system(), allowed_users=managers,
+            kind=StationKind.ENCODE)
+    return station
+
+
 def _token_file_opens(station, path):
     from campuscard.stations.services import find_station
 
@@ -288,6 +322,7 @@ class Demo:
         connect_to_demo_doors()
         self.make_staff()
         connect_demo_print_station()
+        connect_demo_encoding_station()
         today = timezone.localdate()
         directory.write_sources_file()
         directory.write_directory(today, left=False)

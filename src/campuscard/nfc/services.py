@@ -4,6 +4,7 @@ card, and which chips are not on their layout's current version."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from campuscard.core import audit
 from campuscard.nfc.layouts import validate_layout
@@ -64,3 +65,35 @@ def encodings_behind(layout):
     return (ChipEncoding.objects.filter(version__layout=layout)
             .filter(pk=Subquery(latest.values("pk")[:1]))
             .exclude(version=current).select_related("card", "version"))
+
+
+HOLDS_LABELS = {
+    "access_control_id": _("access-control number"),
+    "crous_number": _("CROUS card number"),
+    "escn": _("European Student Card Number (ESCN)"),
+    "card_id_bound_to_csn": _("card id bound to the chip"),
+    "constant": _("constant"),
+}
+
+
+def chip_content(card):
+    """What the card's chip holds by our record (its latest encoding: layout version, CSN,
+    and each file with what it holds), and the latest reading of it; None if never encoded."""
+    from campuscard.nfc.encoding.checks import record_values
+
+    encoding = latest_encoding(card)
+    if encoding is None:
+        return None
+    values = record_values(card)
+    files = []
+    for app in encoding.version.declaration["applications"]:
+        for file in app["files"]:
+            holds = file.get("holds")
+            shown = file.get("value") if holds == "constant" else values.get(holds)
+            files.append({"aid": app["aid"].upper(), "number": file["number"],
+                          "holds": HOLDS_LABELS.get(holds, _("a value")),
+                          "communication": file["communication"], "value": shown})
+    reading = (card.chip_sessions.filter(purpose="read", status="done")
+               .order_by("-finished_at").first())
+    return {"encoding": encoding, "files": files, "reading": reading,
+            "behind": encoding.version != encoding.version.layout.current_version}

@@ -95,9 +95,10 @@ def normalised_uid(text):
 
 # --- starting ---------------------------------------------------------------------------------
 
-def start_encoding(card, uid, actor):
-    """Open an encoding session of the chip `uid` for `card`; returns (session, first APDU).
-    ValidationError (translated, nothing changed) when the card or the chip cannot be encoded."""
+def start_encoding(card, uid, actor, station=None):
+    """Open an encoding session of the chip `uid` for `card` (at `station`, the actor's by
+    default); returns (session, first APDU). ValidationError (translated, nothing changed) when
+    the card or the chip cannot be encoded."""
     uid = normalised_uid(uid)
     with transaction.atomic():
         card = card_services.lock_card(card)
@@ -114,7 +115,8 @@ def start_encoding(card, uid, actor):
                 raise ValidationError(card_services.error_message(exc), code="state") from exc
         _close_stale_sessions(card)
         session = ChipSession.objects.create(
-            purpose=ChipSession.Purpose.ENCODE, station=actor.station, started_by=actor.user,
+            purpose=ChipSession.Purpose.ENCODE, station=station or actor.station,
+            started_by=actor.user,
             card=card, version=version, uid=uid, moved_card=moved, values=values,
             known_versions=known, nonce=secrets.token_hex(32), last_step_at=timezone.now())
         audit.record("nfc.encoding_started", actor, card, card=card, person=card.person_id,

@@ -3,19 +3,26 @@
 the agent listens on 127.0.0.1 only and answers the page's origin only (CORS), so that another
 web site open in the same browser cannot drive the reader.
 
+    GET  /info               {"kind": "pcsc"} or {"kind": "softcard"}
     GET  /card               {"uid": "04…"}: the card on the reader (connects to it)
     POST /transmit           {"apdu": "90…"} -> {"answer": "…9100"}
     POST /release            the card is let go (the next /card connects again)
+    POST /blank              software reader only: a new blank card on the reader
+
+The software reader (`campuscard station agent --softcards DIR`, what the demo runs) keeps each
+card it lays in DIR/<UID>.json, so an encoded card can be read again later.
 """
 
 import json
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from campuscard.nfc.desfire.status import DesfireError
+from campuscard.nfc.softcard import SoftCard, SoftCardTransport
 
 MAX_BODY = 4096
 
@@ -23,10 +30,15 @@ MAX_BODY = 4096
 class ReaderAgent:
     """One reader behind a lock: `open_transport()` gives a transport with a card on it."""
 
+    kind = "pcsc"
+
     def __init__(self, open_transport):
         self.open_transport = open_transport
         self.transport = None
         self.lock = threading.Lock()
+
+    def blank(self):
+        raise LookupError(_("This reader is not a software reader: lay a card on it."))
 
     def card(self):
         with self.lock:
@@ -50,6 +62,32 @@ class ReaderAgent:
             self.transport = None
 
 
+class SoftReader(ReaderAgent):
+    """A software reader: blank software cards laid on demand, kept in `folder`."""
+
+    kind = "softcard"
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.chip = None
+        super().__init__(self._transport)
+
+    def _transport(self):
+        if self.chip is None:
+            raise LookupError(_("No software card is on the reader: lay a blank one."))
+        return SoftCardTransport(self.chip)
+
+    def blank(self):
+        with self.lock:
+            self._release()
+            chip = SoftCard()
+            chip.path = self.folder / f"{chip.uid.hex().upper()}.json"
+            chip.save()
+            self.chip = chip
+            return {"uid": chip.uid.hex().upper()}
+
+
 def make_handler(agent, origin):
     class Handler(BaseHTTPRequestHandler):
         server_version = "CampusCardReaderAgent"
@@ -68,6 +106,8 @@ def make_handler(agent, origin):
             self.end_headers()
 
         def do_GET(self):
+            if self.path == "/info":
+                return self._guarded(lambda: {"kind": agent.kind})
             if self.path != "/card":
                 return self._answer(HTTPStatus.NOT_FOUND, {"detail": _("No such path.")})
             self._guarded(lambda: {"uid": agent.card()})
@@ -75,6 +115,8 @@ def make_handler(agent, origin):
         def do_POST(self):
             if self.path == "/release":
                 return self._guarded(lambda: agent.release() or {"released": True})
+            if self.path == "/blank":
+                return self._guarded(agent.blank)
             if self.path != "/transmit":
                 return self._answer(HTTPStatus.NOT_FOUND, {"detail": _("No such path.")})
             self._guarded(lambda: {"answer": agent.transmit(self._apdu()).hex().upper()})

@@ -14,7 +14,13 @@ from campuscard.core.actors import Actor
 from campuscard.people.permissions import scope_of
 from campuscard.stations import services
 from campuscard.stations.forms import SendToPrintForm
-from campuscard.stations.models import OPEN_STATUSES, JobStatus, PrintJob, Station
+from campuscard.stations.models import (
+    ENCODING_KINDS,
+    OPEN_STATUSES,
+    JobStatus,
+    PrintJob,
+    Station,
+)
 
 RECENT_JOBS = 50
 
@@ -26,8 +32,11 @@ def station_list(request):
                                        establishment__in=scope.establishment_ids)
                 .select_related("establishment"))
     allowed = set(services.stations_for(request.user).values_list("pk", flat=True))
+    encoders = set(services.stations_for(request.user, kinds=ENCODING_KINDS)
+                   .values_list("pk", flat=True))
     return render(request, "stations/station_list.html", {
-        "stations": [_station_row(station, allowed) for station in stations],
+        "stations": [_station_row(station, allowed) | {"may_encode": station.pk in encoders}
+                     for station in stations],
     })
 
 

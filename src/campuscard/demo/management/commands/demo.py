@@ -39,6 +39,7 @@ class Command(BaseCommand):
                 story.connect_to_demo_crous()
                 story.connect_to_demo_papercut()
                 story.connect_demo_print_station()
+                story.connect_demo_encoding_station()
                 self.stdout.write(_("Demo data found in %(home)s: reusing it.")
                                   % {"home": settings.HOME})
         if no_serve:

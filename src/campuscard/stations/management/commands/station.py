@@ -76,6 +76,9 @@ class Command(BaseCommand):
                             help=_("A PC/SC reader (part of its name)."))
         reader.add_argument("--softcard", type=Path, metavar="FILE",
                             help=_("A software card kept in FILE."))
+        reader.add_argument("--softcards", type=Path, metavar="DIR",
+                            help=_("A software reader: blank cards laid on demand from the "
+                                   "page, kept in DIR (the demo's reader)."))
         agent.add_argument("--wait-card", type=float, default=10.0, metavar="SECONDS")
         register = actions.add_parser("register",
                                       help=_("Register a station and print its token once."))
@@ -186,13 +189,16 @@ class Command(BaseCommand):
         except (StationError, httpx.HTTPError, DesfireError) as exc:
             raise CommandError(str(exc)) from exc
 
-    def _agent(self, *, origin, port, **options):
-        from campuscard.stations.agent import ReaderAgent, serve_agent
+    def _agent(self, *, origin, port, softcards, verbosity=1, **options):
+        from campuscard.stations.agent import ReaderAgent, SoftReader, serve_agent
 
-        server = serve_agent(ReaderAgent(lambda: _open_transport(options)), origin, port)
-        self.stdout.write(_("Reader agent on http://127.0.0.1:%(port)s for the pages of "
-                            "%(origin)s; Ctrl-C stops it.") % {"port": server.server_port,
-                                                              "origin": origin})
+        reader = (SoftReader(softcards) if softcards is not None
+                  else ReaderAgent(lambda: _open_transport(options)))
+        server = serve_agent(reader, origin, port)
+        if verbosity >= 1:
+            self.stdout.write(_("Reader agent on http://127.0.0.1:%(port)s for the pages of "
+                                "%(origin)s; Ctrl-C stops it.")
+                              % {"port": server.server_port, "origin": origin})
         try:
             server.serve_forever()
         except KeyboardInterrupt:
