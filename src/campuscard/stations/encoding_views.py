@@ -4,7 +4,6 @@ the demo's is a software reader). The JSON endpoints call the same verbs as the 
 
 import json
 
-from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -27,22 +26,19 @@ def _encoding_station(request, station_id):
                              pk=station_id)
 
 
-def _agent_csp(view):
-    """The page may talk to the local agent, and only to it."""
-    return csp_update({"connect-src": ["'self'", settings.CAMPUSCARD_READER_AGENT_URL]})(view)
-
-
 @staff_only
-@_agent_csp
 def encode_page(request, station_id):
     station = _encoding_station(request, station_id)
     waiting = (Card.objects.filter(establishment=station.establishment,
                                    state__in=chip_sessions.ENCODABLE)
                .select_related("person").order_by("state_changed_at", "pk")[:WAITING])
-    return render(request, "stations/encode.html", {
+    response = render(request, "stations/encode.html", {
         "station": station, "waiting": waiting,
         "agent_url": settings.CAMPUSCARD_READER_AGENT_URL,
     })
+    # The page may talk to the local agent, and to no other address (django-csp reads this).
+    response._csp_update = {"connect-src": ["'self'", settings.CAMPUSCARD_READER_AGENT_URL]}
+    return response
 
 
 def _error(status, message):
