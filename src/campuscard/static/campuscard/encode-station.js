@@ -17,7 +17,7 @@
   var busy = false;
 
   function say(template, values) {
-    status.textContent = template.replace(/%\((\w+)\)s/g, function (_, name) {
+    status.textContent = template.replace(/\{(\w+)\}/g, function (_, name) {
       return values[name] === undefined ? "" : values[name];
     });
   }
