@@ -271,3 +271,17 @@ def test_reencoding_without_the_old_master_key_says_so(device, printed, layout, 
     assert answer["status"] == "failed"
     assert "No known master key opens this chip" in answer["failure"]
     assert Card.objects.get(pk=card.pk).state == card.state
+
+
+def test_a_card_taken_back_meanwhile_is_not_marked_encoded(device, printed, layout, manager_a):
+    from campuscard.cards import services as card_services
+    from tests.conftest import actor
+
+    chip = blank_card()
+    halfway = relay(start(device, printed, chip).json(), chip, device.step, stop_after=30)
+    card_services.fail_encoding(Card.objects.get(pk=printed.pk), actor(manager_a))  # by hand
+    done = relay(halfway, chip, device.step)
+    assert done["status"] == "failed"
+    assert "could not be marked encoded" in done["failure"]
+    assert Card.objects.get(pk=printed.pk).state == State.PRINTED
+    assert not ChipEncoding.objects.filter(card=printed).exists()

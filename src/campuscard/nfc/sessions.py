@@ -418,6 +418,10 @@ def _record_encoding(session, actor):
     card = Card.objects.select_related("establishment", "person").get(pk=session.card_id)
     if card.state == State.IN_ENCODE:
         card = card_services.mark_encoded(card, actor, session.uid)
+    elif card.state not in REENCODABLE or card.csn != session.uid:
+        raise ValidationError(_("Someone else changed this card meanwhile: it is now "
+                                "“%(state)s”.") % {"state": State(card.state).label},
+                              code="state")
     ChipEncoding.objects.create(card=card, version=session.version, csn=session.uid,
                                 encoded_by=actor.user, verified=True)
     audit.record("nfc.chip_encoded", actor, card, card=card, person=card.person_id,
