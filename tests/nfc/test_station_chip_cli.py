@@ -119,3 +119,15 @@ def test_encode_through_a_pcsc_reader(pcscd, live_server, token_file, layout, pr
     card = Card.objects.get(pk=printed.pk)
     assert card.state == State.ENCODED and card.csn == "04C0FFEE000042"
     assert {app.aid for app in chip.memory.applications.values()} >= {0xF585C0, 0xF58540}
+
+
+def test_another_establishments_station_learns_nothing_of_the_card(
+        live_server, token_file, layout, printed, tmp_path, est_b, capsys):
+    chip = tmp_path / "chip.json"
+    station("encode", live_server, token_file, "--card", str(printed.pk), "--softcard",
+            str(chip))
+    other = tmp_path / "other-token"
+    other.write_text(make_encoding_station(est_b, name="Encoder B").token)
+    with pytest.raises(CommandError, match="does not serve") as refused:
+        station("read", live_server, other, "--softcard", str(chip))
+    assert printed.person.last_name not in str(refused.value)

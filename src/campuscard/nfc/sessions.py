@@ -131,6 +131,10 @@ def start_reading(uid, actor, establishment=None):
     uid = normalised_uid(uid)
     encoding = (ChipEncoding.objects.filter(csn=uid).select_related("version", "card")
                 .order_by("-encoded_at", "-id").first())
+    card = Card.objects.filter(csn=uid).first() or (encoding.card if encoding else None)
+    if card is not None and not roles_on_card(actor, card) & ACTING_ROLES:
+        raise ValidationError(_("This chip belongs to a card of an establishment this station "
+                                "does not serve."), code="forbidden")
     version = encoding.version if encoding else None
     if version is None and establishment is not None:
         layout = services.layout_for(establishment)
