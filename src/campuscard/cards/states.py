@@ -59,6 +59,11 @@ RENEWABLE_STATES = frozenset({State.ENABLED, State.DISABLED, State.DESTROYED, St
 # request in progress or a renewal of the card they hold.
 FRESH_REQUEST_AFTER = frozenset({State.REJECTED, State.CANCELED})
 # A card exists physically from print on, so it can be handed over.
+# A chip is written for a printed card (or one left being encoded by an interrupted attempt);
+# the chip of an encoded or enabled card is written again only to a newer layout version, with
+# no change of state (nfc/sessions.py).
+CHIP_WRITABLE_STATES = frozenset({State.PRINTED, State.IN_ENCODE})
+CHIP_REWRITABLE_STATES = frozenset({State.ENCODED, State.ENABLED})
 DELIVERABLE_STATES = frozenset({
     State.PRINTED, State.IN_ENCODE, State.ENCODED, State.ENABLED, State.DISABLED,
 })

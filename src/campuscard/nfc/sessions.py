@@ -28,7 +28,13 @@ from django.utils.translation import gettext as _
 from campuscard.cards import services as card_services
 from campuscard.cards.models import Card
 from campuscard.cards.permissions import roles_on_card
-from campuscard.cards.states import IllegalTransition, Role, State
+from campuscard.cards.states import (
+    CHIP_REWRITABLE_STATES,
+    CHIP_WRITABLE_STATES,
+    IllegalTransition,
+    Role,
+    State,
+)
 from campuscard.core import audit
 from campuscard.core.validators import normalise_code
 from campuscard.nfc import keys, services
@@ -42,8 +48,6 @@ from campuscard.nfc.models import CardLayoutVersion, ChipEncoding, ChipSession
 from campuscard.stations.services import record_badge
 
 UID_TEXT = re.compile(r"^(?:[0-9A-F]{2}){7}$")
-ENCODABLE = (State.PRINTED, State.IN_ENCODE)
-REENCODABLE = (State.ENCODED, State.ENABLED)
 ACTING_ROLES = {Role.MANAGER, Role.STATION}
 _UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
                            r"[0-9a-fA-F]{12}")
@@ -79,7 +83,7 @@ def next_card_to_encode(establishment):
     busy = ChipSession.objects.filter(status=ChipSession.Status.OPEN,
                                       last_step_at__gte=timezone.now() - lifetime(),
                                       card__isnull=False).values("card")
-    return (Card.objects.filter(establishment=establishment, state__in=ENCODABLE)
+    return (Card.objects.filter(establishment=establishment, state__in=CHIP_WRITABLE_STATES)
             .exclude(pk__in=busy).order_by("state_changed_at", "pk")
             .select_related("person", "establishment").first())
 
@@ -153,12 +157,12 @@ def start_reading(uid, actor, establishment=None):
 def _check_may_encode(card, uid, actor):
     if not roles_on_card(actor, card) & ACTING_ROLES:
         raise ValidationError(_("You may not encode this card."), code="forbidden")
-    if card.state in REENCODABLE:
+    if card.state in CHIP_REWRITABLE_STATES:
         if card.csn != uid:
             raise ValidationError(
                 _("This card is bound to the chip %(csn)s: only that chip can be encoded "
                   "again.") % {"csn": card.csn}, code="other_chip")
-    elif card.state not in ENCODABLE:
+    elif card.state not in CHIP_WRITABLE_STATES:
         raise ValidationError(
             _("Card %(card)s is “%(state)s”: only a printed card can be encoded.")
             % {"card": card.pk, "state": State(card.state).label}, code="state")
@@ -422,7 +426,7 @@ def _record_encoding(session, actor):
     card = Card.objects.select_related("establishment", "person").get(pk=session.card_id)
     if card.state == State.IN_ENCODE:
         card = card_services.mark_encoded(card, actor, session.uid)
-    elif card.state not in REENCODABLE or card.csn != session.uid:
+    elif card.state not in CHIP_REWRITABLE_STATES or card.csn != session.uid:
         raise ValidationError(_("Someone else changed this card meanwhile: it is now "
                                 "“%(state)s”.") % {"state": State(card.state).label},
                               code="state")

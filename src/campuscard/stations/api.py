@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from campuscard.cards.models import Card
 from campuscard.core import ratelimit
 from campuscard.core.actors import Actor, client_ip
 from campuscard.core.jsonbody import BadJson, load_json
@@ -200,8 +201,6 @@ def _json_object(request):
 
 def _card_to_encode(station, body):
     """The card named by `card` (its number), `qr` (the QR code read) or `next` (the queue)."""
-    from campuscard.cards.models import Card
-
     if body.get("next"):
         return chip_sessions.next_card_to_encode(station.establishment)
     if body.get("qr"):

@@ -2,8 +2,6 @@
 relaying APDUs between the server and a reader offered by the local agent (stations/agent.py;
 the demo's is a software reader). The JSON endpoints call the same verbs as the device API."""
 
-import json
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -13,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 from campuscard.backoffice.views import staff_only
 from campuscard.cards.models import Card
+from campuscard.cards.states import CHIP_WRITABLE_STATES
 from campuscard.core.actors import Actor
+from campuscard.core.jsonbody import BadJson, load_json
 from campuscard.nfc import sessions as chip_sessions
 from campuscard.stations import services
 from campuscard.stations.models import ENCODING_KINDS
@@ -30,7 +30,7 @@ def _encoding_station(request, station_id):
 def encode_page(request, station_id):
     station = _encoding_station(request, station_id)
     waiting = (Card.objects.filter(establishment=station.establishment,
-                                   state__in=chip_sessions.ENCODABLE)
+                                   state__in=CHIP_WRITABLE_STATES)
                .select_related("person").order_by("state_changed_at", "pk")[:WAITING])
     response = render(request, "stations/encode.html", {
         "station": station, "waiting": waiting,
@@ -46,10 +46,11 @@ def _error(status, message):
 
 
 def _body(request):
+    """The request's JSON object, or None (core.jsonbody's limits apply)."""
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        body = None
+        body = load_json(request.body or b"{}")
+    except BadJson:
+        return None
     return body if isinstance(body, dict) else None
 
 
