@@ -105,3 +105,35 @@ def pcscd():
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+# --- the encoding flow's tests (test_encoding_flow, test_encode_page, test_station_chip_cli) ---
+
+@pytest.fixture
+def key_dir(settings, tmp_path):
+    settings.CAMPUSCARD_NFC_KEY_DIR = tmp_path / "nfc-keys"
+    return settings.CAMPUSCARD_NFC_KEY_DIR
+
+
+@pytest.fixture
+def crous_a(est_a):
+    from campuscard.integrations.crous.models import CrousEstablishment
+
+    return CrousEstablishment.objects.create(establishment=est_a, id_transmitter=0x1234,
+                                             id_mapping=7, card_number_base=99990000)
+
+
+@pytest.fixture
+def layout(est_a, crous_a, key_dir):
+    """ESUP-SGC's layout for establishment A (which numbers CROUS cards), its keys made."""
+    from .flow import make_layout
+
+    return make_layout(est_a)
+
+
+@pytest.fixture
+def printed(student, manager_a):
+    from campuscard.cards.states import State
+    from tests.conftest import card_in_state
+
+    return card_in_state(student, State.PRINTED, manager_a)

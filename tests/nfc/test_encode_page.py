@@ -9,32 +9,15 @@ from django.test import Client
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
-from campuscard.integrations.crous.models import CrousEstablishment
 from campuscard.nfc.softcard import SoftCardTransport
-from tests.conftest import card_in_state, make_staff
+from tests.conftest import make_staff
 
-from .flow import blank_card, make_encoding_station, make_layout
-
-
-@pytest.fixture(autouse=True)
-def key_dir(settings, tmp_path):
-    settings.CAMPUSCARD_NFC_KEY_DIR = tmp_path / "nfc-keys"
-
-
-@pytest.fixture
-def layout(est_a):
-    CrousEstablishment.objects.create(establishment=est_a)
-    return make_layout(est_a)
+from .flow import blank_card, make_encoding_station
 
 
 @pytest.fixture
 def station(est_a, manager_a):
     return make_encoding_station(est_a, [manager_a])
-
-
-@pytest.fixture
-def printed(student, manager_a):
-    return card_in_state(student, State.PRINTED, manager_a)
 
 
 def browser(user):

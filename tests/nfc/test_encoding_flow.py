@@ -11,7 +11,7 @@ from django.test import Client
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
 from campuscard.core.models import AuditEntry
-from campuscard.integrations.crous.models import CrousEstablishment, CrousSmartCard
+from campuscard.integrations.crous.models import CrousSmartCard
 from campuscard.nfc.desfire.client import Desfire
 from campuscard.nfc.encoding.plan import plan_chip
 from campuscard.nfc.encoding.reading import read_chip
@@ -20,33 +20,12 @@ from campuscard.nfc.softcard import SoftCardTransport
 from campuscard.stations.models import StationKind
 from tests.conftest import card_in_state, make_person
 
-from .flow import blank_card, make_encoding_station, make_layout, relay
-
-
-@pytest.fixture(autouse=True)
-def key_dir(settings, tmp_path):
-    settings.CAMPUSCARD_NFC_KEY_DIR = tmp_path / "nfc-keys"
-
-
-@pytest.fixture
-def crous_a(est_a):
-    return CrousEstablishment.objects.create(establishment=est_a, id_transmitter=0x1234,
-                                             id_mapping=7, card_number_base=99990000)
-
-
-@pytest.fixture
-def layout(est_a, crous_a):
-    return make_layout(est_a)
+from .flow import blank_card, make_encoding_station, relay
 
 
 @pytest.fixture
 def station(est_a, manager_a):
     return make_encoding_station(est_a, [manager_a])
-
-
-@pytest.fixture
-def printed(student, manager_a):
-    return card_in_state(student, State.PRINTED, manager_a)
 
 
 class Device:

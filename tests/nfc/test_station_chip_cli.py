@@ -9,26 +9,13 @@ from django.core.management.base import CommandError
 
 from campuscard.cards.models import Card
 from campuscard.cards.states import State
-from campuscard.integrations.crous.models import CrousEstablishment
 from campuscard.nfc.models import ChipSession
 from campuscard.nfc.softcard import SoftCard
 from campuscard.stations.models import Station
-from tests.conftest import card_in_state
 
-from .flow import make_encoding_station, make_layout
+from .flow import make_encoding_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def key_dir(settings, tmp_path):
-    settings.CAMPUSCARD_NFC_KEY_DIR = tmp_path / "nfc-keys"
-
-
-@pytest.fixture
-def layout(est_a):
-    CrousEstablishment.objects.create(establishment=est_a)
-    return make_layout(est_a)
 
 
 @pytest.fixture
@@ -37,11 +24,6 @@ def token_file(tmp_path, est_a, manager_a):
     path = tmp_path / "token"
     path.write_text(station.token + "\n")
     return path
-
-
-@pytest.fixture
-def printed(student, manager_a):
-    return card_in_state(student, State.PRINTED, manager_a)
 
 
 def station(command, live_server, token_file, *args):
