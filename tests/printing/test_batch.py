@@ -6,7 +6,7 @@ import io
 import pypdfium2
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageChops
 
 from campuscard.cards.states import State
 from campuscard.esc.qr import card_verify_url
@@ -19,6 +19,7 @@ from campuscard.printing.batch import (
 )
 from campuscard.printing.choosing import NoTemplate
 from campuscard.printing.models import CardTemplate
+from campuscard.printing.rendering import render_panels
 from campuscard.printing.services import record_print, save_template_version
 
 from ..conftest import actor, card_in_state, make_person
@@ -127,3 +128,43 @@ def test_a_template_reaches_only_the_pictures_of_its_batch():
     for elsewhere in ("card-picture:" + "0" * 64, "file:///etc/passwd", "http://example.org/"):
         with pytest.raises(ValueError, match="not allowed on a card"):
             CardURLFetcher(pictures).fetch(elsewhere)
+
+
+def chunk_of(cards):
+    from campuscard.printing.batch import _chunks, print_plans
+
+    [chunk] = _chunks(print_plans(cards), len(cards))
+    return chunk
+
+
+def test_a_back_the_cards_share_is_laid_out_once_and_printed_for_each(cards):
+    sections, places = chunk_of(cards).pages()
+    assert len(sections) == len(cards) + 1  # three fronts, one back
+    assert [len(set(pages)) for pages in places] == [2, 2, 2]
+    assert len({pages[1] for pages in places}) == 1
+
+    texts = page_texts(render_batch_pdf(cards, workers=1))
+    assert len(texts) == 2 * len(cards)
+    for number, name in enumerate(HOLDERS):
+        assert name.capitalize() in texts[2 * number] and "personal" in texts[2 * number + 1]
+
+    batch = [panels for _, panels in render_batch_panels(cards, workers=1)]
+    assert len({panels["back_color"] for panels in batch}) == 1
+    for card, panels in zip(cards, batch, strict=True):
+        alone = render_panels(card)
+        for name in panels:
+            assert same_pixels(panels[name], alone[name]), name
+
+
+def test_a_template_whose_css_counts_sides_lays_each_side_out(cards):
+    template = CardTemplate.objects.get(code=defaults.CODE)
+    css = template.current_version.css + "\n.side:nth-child(4n) .chip-type { color: red }"
+    save_template_version(template, css=css)
+    sections, places = chunk_of(cards).pages()
+    assert len(sections) == 2 * len(cards)
+    assert places == [[0, 1], [2, 3], [4, 5]]
+
+
+def same_pixels(png, other):
+    first, second = (Image.open(io.BytesIO(data)).convert("RGB") for data in (png, other))
+    return ImageChops.difference(first, second).getbbox() is None

@@ -22,7 +22,7 @@ def card(est_a, students, manager_a):
 
 
 def k_pages(pdf):
-    return [raster.one_bit(page) for page in raster.rasterise(pdf, 300, gray=True)]
+    return [raster.one_bit(page) for page in raster.rendered_pages(pdf, 300, gray=True)]
 
 
 def test_the_repainted_k_panel_is_the_k_panel_of_a_second_layout(card):

@@ -7,7 +7,7 @@ import random
 import pytest
 from PIL import Image, ImageChops
 
-from campuscard.printing.raster import to_png
+from campuscard.printing.raster import Bitmap, to_png
 
 
 def noisy(mode, size=(1011, 638)):
@@ -35,3 +35,19 @@ def test_a_png_reader_decodes_the_same_pixels(mode, size):
 def test_an_unknown_mode_is_refused():
     with pytest.raises(KeyError):
         to_png(Image.new("CMYK", (2, 2)))
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_bitmap_with_padded_rows_is_written_without_its_padding(mode):
+    image = noisy(mode, (13, 5))
+    channels = len(mode)
+    stride = 13 * channels + 3  # pdfium pads rows to four bytes, plus what it rounds up
+    raw = image.tobytes()
+    buffer = bytearray(b"\xff" * stride * 5)
+    for row in range(5):
+        buffer[row * stride:row * stride + 13 * channels] = raw[row * 13 * channels:
+                                                                (row + 1) * 13 * channels]
+    decoded = Image.open(io.BytesIO(to_png(Bitmap(mode, (13, 5), stride, buffer))))
+    decoded.load()
+    assert decoded.mode == mode and decoded.size == (13, 5)
+    assert ImageChops.difference(decoded.convert("RGB"), image.convert("RGB")).getbbox() is None

@@ -51,9 +51,9 @@ def render_batch_pdf(cards, target=None, *, workers=None, chunk_cards=CHUNK_CARD
     results = _rendered(pdf_of_chunk, _with_related(cards), workers, chunk_cards)
     merged = pypdfium2.PdfDocument.new()
     try:
-        for pdf in results:
+        for pdf, pages in results:
             part = pypdfium2.PdfDocument(pdf)
-            merged.import_pages(part)
+            merged.import_pages(part, pages)
             part.close()
         if target is not None:
             merged.save(target)
@@ -166,6 +166,6 @@ def _chunks(plans, chunk_cards, mode=PRINT):
                 yield chunk
             chunk = Chunk(version.pk, language, version.css, version.zones)
         variables = template_variables(card, version, frozen, chunk.pictures)
-        chunk.sides.append(card_sections(version, variables, mode))
+        chunk.sides.append(card_sections(version, variables, mode, pictures=chunk.pictures))
     if chunk is not None:
         yield chunk

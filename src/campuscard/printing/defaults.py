@@ -64,7 +64,7 @@ BACK_HTML = """\
 """
 
 CSS = """\
-.band-art svg { display: block }
+.band-art .art { display: block }
 .logo { position: absolute; left: 3.5mm; top: 2.2mm; width: 7mm; height: 7mm }
 .establishment-band { position: absolute; left: 12mm; top: 3.6mm; width: 46mm; color: #fff;
   font-weight: 700 }

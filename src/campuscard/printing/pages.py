@@ -2,10 +2,11 @@
 (printing/workers.py) import this without setting Django up."""
 
 import hashlib
+import threading
 
 from campuscard.printing import geometry, kpanel
 from campuscard.printing.fonts import FONT_DIR, font_face_css
-from campuscard.printing.weasy import HTML, URLFetcher, URLFetcherResponse
+from campuscard.printing.weasy import HTML, FontConfiguration, URLFetcher, URLFetcherResponse
 
 PRINT, PREVIEW, BLACK = "print", "preview", "black"
 PICTURE_SCHEME = "card-picture:"
@@ -37,13 +38,17 @@ def html_document(language, css, mode, sections):
             f'<body class="{mode}">{"".join(sections)}</body></html>')
 
 
+def picture_url(data):
+    return f"{PICTURE_SCHEME}{hashlib.sha256(data).hexdigest()}"
+
+
 class Pictures(dict):
     """Pictures a batch's HTML names by a short `card-picture:` URL instead of a data URI:
     an HTML parser reads a 100 kB base64 attribute far slower than WeasyPrint decodes the
     JPEG, and the same logo in every card is one URL, so one image in the PDF."""
 
     def add(self, media_type, data):
-        url = f"{PICTURE_SCHEME}{hashlib.sha256(data).hexdigest()}"
+        url = picture_url(data)
         self[url] = (media_type, data)
         return url
 
@@ -66,14 +71,26 @@ class CardURLFetcher(URLFetcher):
 
 
 def layout_html(html, pictures=None):
-    return HTML(string=html, url_fetcher=CardURLFetcher(pictures)).render()
+    return HTML(string=html, url_fetcher=CardURLFetcher(pictures)).render(
+        font_config=font_config())
+
+
+_per_thread = threading.local()
+
+
+def font_config():
+    """This thread's WeasyPrint font configuration: the card fonts' @font-face are loaded into
+    it once (it keeps each face it has seen), not again for every document."""
+    if not hasattr(_per_thread, "font_config"):
+        _per_thread.font_config = FontConfiguration()
+    return _per_thread.font_config
 
 
 def color_and_black_pdfs(layout, css):
     """The colour PDF and the black (K) one of the same sides, `layout(mode)` giving a laid-out
     document: the K one repainted from the colour layout where the CSS allows (kpanel.py)."""
     document = layout(PRINT)
-    color = document.write_pdf()
+    color = document.write_pdf(uncompressed_pdf=True)  # rasterised at once, never stored
     if kpanel.can_derive(css):
-        return color, kpanel.blacken(document).write_pdf()
-    return color, layout(BLACK).write_pdf()
+        return color, kpanel.blacken(document).write_pdf(uncompressed_pdf=True)
+    return color, layout(BLACK).write_pdf(uncompressed_pdf=True)

@@ -3,7 +3,7 @@ panels of a YMCKO printer (docs/printing.md)."""
 
 from django.utils.html import escape
 
-from campuscard.printing import geometry, raster
+from campuscard.printing import art, geometry, raster
 from campuscard.printing.choosing import choose_template
 from campuscard.printing.models import CardPrint
 from campuscard.printing.pages import (  # noqa: F401 (BASE_CSS, CardURLFetcher: used from here)
@@ -16,7 +16,6 @@ from campuscard.printing.pages import (  # noqa: F401 (BASE_CSS, CardURLFetcher:
     html_document,
     layout_html,
 )
-from campuscard.printing.raster import rasterise
 from campuscard.printing.templating import render_string
 from campuscard.printing.variables import card_language, template_variables
 
@@ -49,13 +48,18 @@ def card_html(card, version, mode=PRINT, sides=geometry.SIDES):
                          card_sections(version, variables, mode, sides))
 
 
-def card_sections(version, variables, mode=PRINT, sides=geometry.SIDES):
-    """One `<section class="side …">` per side the version has, in the order of `sides`."""
+def card_sections(version, variables, mode=PRINT, sides=geometry.SIDES, pictures=None):
+    """One `<section class="side …">` per side the version has, in the order of `sides`;
+    given a batch's `pictures`, with the static SVG art among them (art.py)."""
     sections = []
+    separate = pictures is not None and art.can_separate(version.css)
     for side in sides:
         source = version.front_html if side == "front" else version.back_html
         if side == "back" and not version.has_back:
             continue
+        if separate:
+            source, pictures_of_art = art.separated(source)
+            pictures.update(pictures_of_art)
         overlay = _preview_marks(version, side) if mode == PREVIEW else ""
         sections.append(f'<section class="side {side}">{render_string(source, variables)}'
                         f"{overlay}</section>")
@@ -91,7 +95,7 @@ def render_pdf(card, version=None, mode=PRINT):
 
 def render_png(card, side, dpi=300, version=None, mode=PRINT):
     pdf = layout(card, version, mode, sides=(side,)).write_pdf()
-    return raster.to_png(rasterise(pdf, dpi)[0], dpi)
+    return raster.color_pngs(pdf, dpi)[0]
 
 
 def render_panels(card, version=None, dpi=300):
@@ -101,7 +105,7 @@ def render_panels(card, version=None, dpi=300):
     version = version_for(card, version)
     color_pdf, black_pdf = color_and_black_pdfs(
         lambda mode: layout(card, version, mode), version.css)
-    return raster.panels(rasterise(color_pdf, dpi), rasterise(black_pdf, dpi, gray=True),
+    return raster.panels(raster.color_pngs(color_pdf, dpi), raster.black_pngs(black_pdf, dpi),
                          version.zones, dpi)
 
 

@@ -2,11 +2,15 @@
 built, pictures already read, so a worker never touches the database nor sets Django up.
 
 One WeasyPrint document per chunk: fonts and CSS are parsed and laid out once for all its
-cards, several times faster than one document per card."""
+cards, several times faster than one document per card. A side that several cards of the chunk
+share, word for word (the back of an establishment's cards, mostly), is laid out, drawn and
+rasterised once, unless the template's CSS could tell where a side stands among the others
+(selectors.depends_on_position)."""
 
 import itertools
 from dataclasses import dataclass, field
 
+from campuscard.printing import raster, selectors
 from campuscard.printing.pages import (
     PRINT,
     Pictures,
@@ -14,7 +18,6 @@ from campuscard.printing.pages import (
     html_document,
     layout_html,
 )
-from campuscard.printing.raster import panels, rasterised_pages
 
 
 @dataclass
@@ -31,30 +34,33 @@ class Chunk:
     def __len__(self):
         return len(self.sides)
 
-    def layout(self, mode=PRINT):
-        html = html_document(self.language, self.css, mode,
-                             itertools.chain.from_iterable(self.sides))
-        return layout_html(html, self.pictures)
+    def pages(self):
+        """(the sections to lay out, each a page; for each card, the pages of its sides)."""
+        if selectors.depends_on_position(self.css):
+            sections = list(itertools.chain.from_iterable(self.sides))
+            starts = itertools.accumulate((len(sides) for sides in self.sides), initial=0)
+            return sections, [list(range(start, start + len(sides)))
+                              for start, sides in zip(starts, self.sides, strict=False)]
+        index = {}
+        places = [[index.setdefault(section, len(index)) for section in sides]
+                  for sides in self.sides]
+        return list(index), places
 
-    def pdf(self, mode=PRINT):
-        return self.layout(mode).write_pdf()
-
-    def color_and_black_pdfs(self):
-        return color_and_black_pdfs(self.layout, self.css)
+    def layout(self, sections, mode=PRINT):
+        return layout_html(html_document(self.language, self.css, mode, sections), self.pictures)
 
 
 def pdf_of_chunk(chunk):
-    return chunk.pdf()
+    """The chunk's PDF, each distinct side once, and the pages of its cards in order."""
+    sections, places = chunk.pages()
+    return chunk.layout(sections).write_pdf(), list(itertools.chain.from_iterable(places))
 
 
 def panels_of_chunk(chunk, dpi):
-    """Each card's panels, in order, the pages rasterised one card at a time."""
-    color_pdf, black_pdf = chunk.color_and_black_pdfs()
-    color = rasterised_pages(color_pdf, dpi)
-    black = rasterised_pages(black_pdf, dpi, gray=True)
-    found = []
-    for sides in chunk.sides:
-        count = len(sides)
-        found.append(panels(list(itertools.islice(color, count)),
-                            list(itertools.islice(black, count)), chunk.zones, dpi))
-    return found
+    """Each card's panels, in order; a page shared by several cards is one PNG for all."""
+    sections, places = chunk.pages()
+    color_pdf, black_pdf = color_and_black_pdfs(
+        lambda mode: chunk.layout(sections, mode), chunk.css)
+    color, black = raster.color_pngs(color_pdf, dpi), raster.black_pngs(black_pdf, dpi)
+    return [raster.panels([color[page] for page in pages], [black[page] for page in pages],
+                          chunk.zones, dpi) for pages in places]
