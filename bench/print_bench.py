@@ -17,8 +17,8 @@ on the default template. Then, each step in a fresh process:
 
 Peak memory is the resident high-water mark (VmHWM) of the step's own process and of its
 largest worker (read from /proc every 0.1 s), not Python's allocations alone; CPU is user +
-system of the step and its workers. Target: the batch PDF at 30 cards/s or more. Exits with
-status 1 when it is missed.
+system of the step and its workers. Target: the batch PDF and the panels at 30 cards/s or
+more each. Exits with status 1 when either is missed.
 Figures go to docs/benchmarks.md.
 """
 
@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/campuscard_bench_print"
-TARGET = 30  # cards a second, the batch PDF
+TARGET = 30  # cards a second, the batch PDF and the panels
 PHOTO_SIZE = (600, 800)
 
 
@@ -67,8 +67,8 @@ def main():
              ("panels", tenth), ("panels", options.cards)]
     results = [step_in_child(step, count, options.workers) for step, count in steps]
     print_table(results)
-    batch = next(r for r in results if r["step"] == "pdf" and r["cards"] == options.cards)
-    return 0 if batch["cards"] / batch["seconds"] >= TARGET else 1
+    whole = [r for r in results if r["step"] != "baseline" and r["cards"] == options.cards]
+    return 0 if all(r["cards"] / r["seconds"] >= TARGET for r in whole) else 1
 
 
 def parse_args():
@@ -302,9 +302,10 @@ def print_table(results):
         print(f"| {names[r['step']]} | {r['cards']:,} | {r['workers']} | {r['seconds']:.1f} | "
               f"{rate:.1f} | {rate / bare_rate:.2f}x | {r['cpu']:.0f} | {r['rss_mib']:.0f} MiB "
               f"| {worker} | {r['bytes'] / 2**20:.0f} MiB |")
-    print(f"\nTarget: the batch PDF at ≥ {TARGET} cards/s. Baseline seconds count WeasyPrint "
-          "only (the HTML is built off the clock); batch seconds count everything from the "
-          "database query to the file written. CPU: the step and its workers, user + system.")
+    print(f"\nTarget: the batch PDF and the panels at ≥ {TARGET} cards/s. Baseline seconds "
+          "count WeasyPrint only (the HTML is built off the clock); batch seconds count "
+          "everything from the database query to the file written. CPU: the step and its "
+          "workers, user + system.")
 
 
 if __name__ == "__main__":
