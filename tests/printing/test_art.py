@@ -6,8 +6,6 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from campuscard.cards.states import State
-from campuscard.people.services import set_consent
 from campuscard.printing import art, defaults
 from campuscard.printing.batch import render_batch_panels
 from campuscard.printing.models import CardTemplate
@@ -15,8 +13,6 @@ from campuscard.printing.pages import Pictures
 from campuscard.printing.rendering import card_sections, render_panels
 from campuscard.printing.services import save_template_version
 from campuscard.printing.variables import template_variables
-
-from ..conftest import actor, card_in_state, make_person
 
 TRICKY_FRONT = """\
 <div class="bleed"><svg class="art backdrop" style="display: block" width="87.6mm"
@@ -40,13 +36,6 @@ TRICKY_FRONT = """\
   font-family="CardSans">{{ first_name|first }}</text></svg>
 <div style="position: absolute; left: 5mm; top: 5mm">{{ first_name }}</div>
 """
-
-
-@pytest.fixture
-def card(est_a, students, manager_a):
-    person = make_person("zoe", est_a, students)
-    set_consent(person, actor(person.user), "esc", True)
-    return card_in_state(person, State.IN_PRINT, manager_a)
 
 
 def pixels(png):

@@ -2,23 +2,11 @@
 mode gives, pixel for pixel, for the default template; a template with black-mode rules of
 its own is laid out twice."""
 
-import pytest
 from PIL import ImageChops
 
-from campuscard.cards.states import State
-from campuscard.people.services import set_consent
 from campuscard.printing import defaults, kpanel, raster, rendering
 from campuscard.printing.models import CardTemplate
 from campuscard.printing.pages import BLACK, PRINT
-
-from ..conftest import actor, card_in_state, make_person
-
-
-@pytest.fixture
-def card(est_a, students, manager_a):
-    person = make_person("elodie", est_a, students)
-    set_consent(person, actor(person.user), "esc", True)
-    return card_in_state(person, State.IN_PRINT, manager_a)
 
 
 def k_pages(pdf):

@@ -1,0 +1,14 @@
+import pytest
+
+from campuscard.cards.states import State
+from campuscard.people.services import set_consent
+
+from ..conftest import actor, card_in_state, make_person
+
+
+@pytest.fixture
+def card(est_a, students, manager_a):
+    """A student's card being printed, with the ESC consent given (so with a QR code)."""
+    person = make_person("zoe", est_a, students)
+    set_consent(person, actor(person.user), "esc", True)
+    return card_in_state(person, State.IN_PRINT, manager_a)
