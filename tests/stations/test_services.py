@@ -95,6 +95,8 @@ def test_report_printed_moves_the_card_and_freezes_what_was_printed(queued, stat
     assert job.printed_values["last_name"] == "MARTIN"  # as the card prints it
     assert job.printed_values["escn"] == str(card.escn)
     assert job.printed_values["establishment"] == "Université A"
+    [card_print] = card.prints.all()  # one print, the one the card is reprinted from
+    assert card_print.values == job.printed_values and card_print.printed_by == job.asked_by
     entry = AuditEntry.objects.get(action="card.printed", card_id=card.pk)
     assert entry.actor is None and entry.actor_label == "station:Office A"
     assert entry.ip == "192.0.2.7"

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campuscard.cards import states
+from campuscard.cards import signals, states
 from campuscard.cards.models import Card
 from campuscard.cards.numbers import allocate_access_control_id
 from campuscard.cards.permissions import roles_on_card
@@ -175,6 +175,7 @@ def change_state(card, target, actor, *, reason="", disable_reason="", csn=""):
                      before=before, after=audit.snapshot(current, AUDITED_FIELDS),
                      reason=reason or current.disable_reason)
         outbox.enqueue(transition.action, current, card_payload(current))
+        signals.state_changed.send(Card, card=current, transition=transition, actor=actor)
     if target == State.ENCODED and current.establishment.auto_enable:
         current = _auto_enable(current, actor)
     return current

@@ -167,6 +167,10 @@ def find(source, target):
     return _BY_EDGE.get((State(source), State(target)))
 
 
+# The transition by which a card is printed: what it shows is frozen then (printing/services.py).
+PRINTED_ON = find(State.IN_PRINT, State.PRINTED)
+
+
 def check(card, target, roles):
     """Return the Transition if one of `roles` may move `card` to `target`, else raise."""
     transition = find(card.state, target)

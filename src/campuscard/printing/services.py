@@ -1,8 +1,12 @@
-"""Editing templates (always a new version) and recording a print (the values frozen)."""
+"""Editing templates (always a new version) and recording a print (the values frozen), which
+happens whenever a card is printed."""
+
+import contextlib
 
 from django.db import transaction
 from django.db.models import Max
 
+from campuscard.cards import states
 from campuscard.printing.choosing import NoTemplate
 from campuscard.printing.models import CardPrint, CardTemplateVersion
 from campuscard.printing.rendering import frozen_values, version_for
@@ -27,6 +31,17 @@ def save_template_version(template, *, by=None, **content):
     version.full_clean()
     version.save()
     return version
+
+
+def freeze_when_printed(sender, card, transition, actor, **kwargs):
+    """Receiver of cards.signals.state_changed: a card just printed, whatever reported it (a
+    station, a manager's button after printing a batch PDF, the API), has what it shows frozen
+    with its template version, in the same transaction; nothing when no template applies to
+    it (printed by other means: nothing of ours to freeze)."""
+    if transition is not states.PRINTED_ON:
+        return
+    with contextlib.suppress(NoTemplate):
+        record_print(card, by=actor.user)
 
 
 def record_print(card, *, by=None, version=None):

@@ -51,9 +51,16 @@ def job_panels_zip(job):
     return buffer.getvalue()
 
 
-def record_printed(job, by=None):
-    """Freeze what the card shows and the template version it was printed with (a reprint uses
-    both); returns the frozen values."""
-    from campuscard.printing.services import record_print
+def values_printed(job):
+    """The values the job's card was just printed with, frozen when it became PRINTED
+    (printing.services.freeze_when_printed); the print is credited to whoever sent the card to
+    the station."""
+    from campuscard.printing.rendering import last_print_of
 
-    return record_print(job.card, by=by).values
+    card_print = last_print_of(job.card)
+    if card_print is None:
+        return {}
+    if card_print.printed_by_id is None and job.asked_by_id is not None:
+        card_print.printed_by_id = job.asked_by_id
+        card_print.save(update_fields=["printed_by"])
+    return card_print.values

@@ -261,11 +261,11 @@ def report_printed(station, job_id, actor):
     with transaction.atomic():
         job = _held(station, job_id)
         try:
-            card = card_services.mark_printed(job.card, actor)
+            card = card_services.mark_printed(job.card, actor)  # which freezes what it shows
         except IllegalTransition as exc:
             raise JobRefused(card_services.error_message(exc)) from exc
         job.status, job.lease_until, job.printed_at = JobStatus.PRINTED, None, timezone.now()
-        job.printed_values = documents.record_printed(job, by=job.asked_by)
+        job.printed_values = documents.values_printed(job)
         job.save(update_fields=["status", "lease_until", "printed_at", "printed_values"])
         # what was printed stays on the job (printed_values), not in the audit entry
         audit.record("print_job.printed", actor, job, card=card, person=card.person_id,
