@@ -68,8 +68,32 @@ def test_a_busy_crous_emulator_port_stops_the_demo_before_anything_is_written(bu
     assert not (Path(settings.HOME) / "demo").exists()
 
 
+@pytest.fixture
+def busy_port_after_a_free_one():
+    """A port another program listens on, the port before it free (not another socket's)."""
+    for _ in range(50):
+        with socket.socket() as other:
+            other.bind(("127.0.0.1", 0))
+            other.listen()
+            port = other.getsockname()[1]
+            if _is_free(port - 1):
+                yield port
+                return
+    pytest.fail("no free port just before a busy one")
+
+
+def _is_free(port):
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.mark.django_db
-def test_the_crous_emulator_takes_the_next_port_by_default(busy_port):
+def test_the_crous_emulator_takes_the_next_port_by_default(busy_port_after_a_free_one):
+    busy_port = busy_port_after_a_free_one
     with pytest.raises(CommandError) as raised:
         call_command("demo", port=busy_port - 1)
     assert f"127.0.0.1:{busy_port} for the CROUS API emulator" in str(raised.value)
