@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campuscard.backoffice import crous as office_crous
-from campuscard.backoffice.views import SAFE_METHODS, _paginate, card_view, only, staff_only
+from campuscard.backoffice.views import SAFE_METHODS, card_view, only, paginate, staff_only
 from campuscard.core.actors import Actor
 from campuscard.integrations.crous import services as crous
 from campuscard.people.permissions import require_manager, scope_of
@@ -35,7 +35,7 @@ def _filtered_errors(request):
 def crous_errors(request):
     form, errors = _filtered_errors(request)
     return render(request, "backoffice/crous_errors.html", {
-        "form": form, "pager": _paginate(request, errors, "page", _("Pages of CROUS errors")),
+        "form": form, "pager": paginate(request, errors, "page", _("Pages of CROUS errors")),
     })
 
 

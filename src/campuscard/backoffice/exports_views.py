@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from campuscard.backoffice.views import SAFE_METHODS, _paginate, only, staff_only
+from campuscard.backoffice.views import SAFE_METHODS, only, paginate, staff_only
 from campuscard.core.actors import Actor
 from campuscard.integrations.exports import delivery, services
 from campuscard.integrations.exports.formats import FormatError, parse_format
@@ -50,8 +50,8 @@ def export_list(request):
 def export_detail(request, code):
     export = _export_or_404(request, code)
     context = {"export": export, "waiting": services.waiting_changes(export),
-               "pager": _paginate(request, export.files.all(), "page",
-                                  _("Pages of export files"))}
+               "pager": paginate(request, export.files.all(), "page",
+                                 _("Pages of export files"))}
     try:
         context["format"] = parse_format(export.format)
         context["preview"] = services.preview(export)

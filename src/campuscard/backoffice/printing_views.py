@@ -20,7 +20,7 @@ from campuscard.backoffice.printing_forms import (
     VersionForm,
     version_initial,
 )
-from campuscard.backoffice.views import _form_problem, _search_url, only, staff_only
+from campuscard.backoffice.views import form_problem, only, search_url, staff_only
 from campuscard.cards.models import Card
 from campuscard.people.permissions import scope_of
 from campuscard.printing import defaults
@@ -222,9 +222,9 @@ def print_batch(request):
     """The selected cards as one PDF, front then back for each, to print by hand; no card
     changes state (the manager marks them printed once they are)."""
     form = CardSelectionForm(request.POST)
-    back = _search_url(request.POST.get("back"))
+    back = search_url(request.POST.get("back"))
     if not form.is_valid():
-        messages.error(request, _form_problem(form, _("Select at least one card.")))
+        messages.error(request, form_problem(form, _("Select at least one card.")))
         return redirect(back)
     cards = _managed_cards_or_404(request.user, form.cleaned_data["card"])
     missing = cards_without_template(cards)

@@ -114,7 +114,7 @@ def _sort_columns(current):
     return columns
 
 
-def _paginate(request, items, param="page", label=""):
+def paginate(request, items, param="page", label=""):
     """One page of `items` and the links to its neighbours, keeping the other parameters.
 
     A page number that is not one (or beyond MAX_PAGE) shows the first page and says why, as
@@ -142,7 +142,7 @@ def _paginate(request, items, param="page", label=""):
 @only(*SAFE_METHODS)
 def card_list(request):
     form, cards = _searched_cards(request)
-    pager = _paginate(request, cards)
+    pager = paginate(request, cards)
     return render(request, "backoffice/card_list.html", {
         "form": form,
         "page": pager["page"],
@@ -246,7 +246,7 @@ def card_esc_push(request, card):
 
 # --- bulk actions ------------------------------------------------------------------------------
 
-def _form_problem(form, usual):
+def form_problem(form, usual):
     """What to tell of a refused selection: `usual` when nothing was selected, the limit when
     too much was, else (a forged or stale value) that it could not be understood."""
     errors = [error for field in form.errors.as_data().values() for error in field]
@@ -259,7 +259,7 @@ def _form_problem(form, usual):
     return _("This selection could not be understood; reload the page. Nothing was changed.")
 
 
-def _search_url(back):
+def search_url(back):
     """The search page with the parameters it had (re-encoded: nothing else can slip in)."""
     params = QueryDict(back or "").urlencode()
     return reverse("backoffice:cards") + (f"?{params}" if params else "")
@@ -270,8 +270,8 @@ def _search_url(back):
 def bulk_choose(request):
     form = CardSelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_problem(form, _("Select at least one card.")))
-        return redirect(_search_url(request.POST.get("back")))
+        messages.error(request, form_problem(form, _("Select at least one card.")))
+        return redirect(search_url(request.POST.get("back")))
     cards = office.cards_in_scope_or_404(request.user, form.cleaned_data["card"])
     actor = Actor.from_request(request)
     return render(request, "backoffice/bulk_confirm.html", {
@@ -293,7 +293,7 @@ def bulk_apply(request):
     form = BulkApplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("This action could not be understood; nothing was changed."))
-        return redirect(_search_url(request.POST.get("back")))
+        return redirect(search_url(request.POST.get("back")))
     data = form.cleaned_data
     cards = office.cards_in_scope_or_404(request.user, data["card"])
     seen = [office.as_seen(card, data["card"][card.pk]) for card in cards]
@@ -301,11 +301,11 @@ def bulk_apply(request):
     if data["action"] == PUSH_ESC:
         queued, refused = esc_router.push_again(cards, actor)
         _report_push_again(request, queued, refused)
-        return redirect(_search_url(data["back"]))
+        return redirect(search_url(data["back"]))
     if data["action"] == PUSH_CROUS:
         queued, refused = crous.push_again(cards, actor)
         _report_push_again(request, queued, refused, done=_crous_pushed)
-        return redirect(_search_url(data["back"]))
+        return redirect(search_url(data["back"]))
     if data["action"] == DELIVER:
         done, failures = office.bulk_mark_delivered(seen, actor)
     else:
@@ -313,7 +313,7 @@ def bulk_apply(request):
             seen, data["action"], actor,
             reason=data["reason"], disable_reason=data["disable_reason"])
     _report_bulk(request, done, failures)
-    return redirect(_search_url(data["back"]))
+    return redirect(search_url(data["back"]))
 
 
 def _report_bulk(request, done, failures):
@@ -354,9 +354,9 @@ def outbox_failed(request):
     failed = items.filter(status=OutboxItem.Status.FAILED).order_by("-id")
     retrying = items.filter(status=OutboxItem.Status.PENDING, attempts__gt=0)
     pages = {
-        "failed": _paginate(request, failed, "page", _("Pages of failed pushes")),
-        "retrying": _paginate(request, retrying.order_by("not_before", "id"), "retrying_page",
-                              _("Pages of pushes being retried")),
+        "failed": paginate(request, failed, "page", _("Pages of failed pushes")),
+        "retrying": paginate(request, retrying.order_by("not_before", "id"), "retrying_page",
+                             _("Pages of pushes being retried")),
     }
     for paginated in pages.values():
         paginated["page"].object_list = office.name_pushed_objects(paginated["page"].object_list)
@@ -368,7 +368,7 @@ def outbox_failed(request):
 def outbox_retry(request):
     form = OutboxRetryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_problem(form, _("Select at least one push to retry.")))
+        messages.error(request, form_problem(form, _("Select at least one push to retry.")))
         return redirect("backoffice:outbox")
     wanted = set(form.item_ids())
     items = list(office.outbox_in_scope(scope_of(request.user)).filter(pk__in=wanted))
