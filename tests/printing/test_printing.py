@@ -3,6 +3,8 @@ the QR decoded from the PNG with zxing-cpp; fitting, choosing, versions, escapin
 
 import datetime
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pypdfium2
 import pytest
@@ -14,7 +16,7 @@ from PIL import Image
 from campuscard.cards.states import State
 from campuscard.esc.qr import card_verify_url
 from campuscard.people.services import set_consent
-from campuscard.printing import defaults, geometry
+from campuscard.printing import defaults, geometry, raster
 from campuscard.printing.checks import check_zones, content_boxes
 from campuscard.printing.choosing import NoTemplate, choose_template
 from campuscard.printing.fitting import ELLIPSIS, fit_text
@@ -165,6 +167,26 @@ def test_panels_exist_at_the_cards_size(card):
     hologram_centre = (round(geometry.mm_to_px(74, 300)), round(geometry.mm_to_px(44, 300)))
     assert overlay.getpixel(hologram_centre) == 0  # a hole where the hologram goes
     assert overlay.getpixel((100, 100)) == 255  # varnish elsewhere
+
+
+def test_threads_rasterising_at_once_get_the_pixels_one_thread_gets(card):
+    """PDFium is not thread-safe: the requests of a threaded server take turns with it."""
+    pdf = render_pdf(card)
+
+    def rasterise():
+        return raster.color_pngs(pdf, 300) + raster.black_pngs(pdf, 300)
+
+    alone = rasterise()
+    barrier = threading.Barrier(4)
+
+    def rasterise_together():
+        barrier.wait()
+        return [rasterise() for _ in range(3)]
+
+    with ThreadPoolExecutor(4) as pool:
+        runs = [run for future in [pool.submit(rasterise_together) for _ in range(4)]
+                for run in future.result()]
+    assert len(runs) == 12 and all(run == alone for run in runs)
 
 
 def test_editing_makes_a_new_version_and_a_print_keeps_its_own(card, manager_a):

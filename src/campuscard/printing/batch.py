@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from campuscard.printing.choosing import NoTemplate, choose_template
 from campuscard.printing.models import CardPrint
+from campuscard.printing.raster import PDFIUM
 from campuscard.printing.rendering import PRINT, card_sections
 from campuscard.printing.variables import card_language, template_variables
 from campuscard.printing.workers import Chunk, panels_of_chunk, pdf_of_chunk
@@ -49,18 +50,22 @@ def render_batch_pdf(cards, target=None, *, workers=None, chunk_cards=CHUNK_CARD
     """One PDF of `cards`, front then back for each, in their order: the bytes, or written to
     `target` (a path or a binary file) and None returned."""
     results = _rendered(pdf_of_chunk, _with_related(cards), workers, chunk_cards)
-    merged = pypdfium2.PdfDocument.new()
+    with PDFIUM:
+        merged = pypdfium2.PdfDocument.new()
     try:
         for pdf, pages in results:
-            part = pypdfium2.PdfDocument(pdf)
-            merged.import_pages(part, pages)
-            part.close()
-        if target is not None:
-            merged.save(target)
-            return None
-        return _saved(merged)
+            with PDFIUM:
+                part = pypdfium2.PdfDocument(pdf)
+                merged.import_pages(part, pages)
+                part.close()
+        with PDFIUM:
+            if target is not None:
+                merged.save(target)
+                return None
+            return _saved(merged)
     finally:
-        merged.close()
+        with PDFIUM:
+            merged.close()
 
 
 def render_batch_panels(cards, dpi=300, *, workers=None, chunk_cards=CHUNK_CARDS):

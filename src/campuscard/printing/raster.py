@@ -3,6 +3,7 @@ that the batch workers (printing/workers.py) can import it without setting Djang
 
 import json
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,12 @@ from PIL import Image, ImageDraw
 from campuscard.printing import geometry
 
 PNG_DEFLATE_LEVEL = 1  # ISA-L's levels go 0 to 3: 1 is as small as zlib's 1, five times faster
+
+# PDFium is not thread-safe, not even on different documents (pypdfium2's documentation: two
+# calls at once crash or corrupt the process). A threaded server renders previews and panels in
+# several threads, so every pdfium call in a process holds this lock; batches get their
+# parallelism from processes (batch.py).
+PDFIUM = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -40,17 +47,24 @@ class Bitmap:
 def rendered_pages(pdf, dpi, gray=False):
     """Each page of the PDF, one at a time, as a Bitmap (RGB, or `gray`: L) of exactly the
     card's size in pixels (pdfium rounds the page up by a pixel; the extra is left out)."""
-    document = pypdfium2.PdfDocument(pdf)
     size = geometry.page_size_px(dpi)
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        count = len(document)
     try:
-        for page in document:
-            bitmap = page.render(scale=dpi / 72, grayscale=gray, rev_byteorder=not gray)
-            page.close()
+        for index in range(count):
+            with PDFIUM:
+                page = document[index]
+                bitmap = page.render(scale=dpi / 72, grayscale=gray, rev_byteorder=not gray,
+                                     bitmap_maker=pypdfium2.PdfBitmap.new_native)
+                page.close()
+                bitmap.close()  # a native bitmap: pdfium's handle goes, our buffer stays
             if bitmap.width < size[0] or bitmap.height < size[1]:
                 raise ValueError(f"page of {bitmap.width}x{bitmap.height} pixels, not a card")
             yield Bitmap("L" if gray else "RGB", size, bitmap.stride, bitmap.buffer)
     finally:
-        document.close()
+        with PDFIUM:
+            document.close()
 
 
 def overlay_image(zones, side, dpi):
