@@ -6,7 +6,7 @@ import io
 import pypdfium2
 import pytest
 import zxingcpp
-from PIL import Image, ImageChops
+from PIL import Image
 
 from campuscard.cards.states import State
 from campuscard.esc.qr import card_verify_url
@@ -23,6 +23,7 @@ from campuscard.printing.rendering import render_panels
 from campuscard.printing.services import record_print, save_template_version
 
 from ..conftest import actor, card_in_state, make_person
+from .pixels import differing_pixels
 
 HOLDERS = ("alice", "bob", "chantal")
 
@@ -169,5 +170,4 @@ def test_a_template_whose_css_counts_sides_lays_each_side_out(cards):
 
 
 def same_pixels(png, other):
-    first, second = (Image.open(io.BytesIO(data)).convert("RGB") for data in (png, other))
-    return ImageChops.difference(first, second).getbbox() is None
+    return differing_pixels(png, other) == 0

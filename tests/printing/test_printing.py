@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
 from django.template import TemplateSyntaxError
-from PIL import Image, ImageChops
+from PIL import Image
 
 from campuscard.cards.states import State
 from campuscard.esc.qr import card_verify_url
@@ -34,6 +34,7 @@ from campuscard.printing.rendering import (
 from campuscard.printing.services import record_print, save_template_version
 
 from ..conftest import actor, card_in_state, make_person
+from .pixels import differing_pixels
 
 LONG_NAME = "Marie-Dominique-Alexandrine de La Tour d'Auvergne-Lauraguais"
 MM_TO_PT = 72 / 25.4
@@ -202,12 +203,6 @@ def test_threads_rasterising_at_once_each_get_the_card_one_thread_gets(card):
 
 
 ONE_IN_A_THOUSAND = geometry.page_size_px(300)[0] * geometry.page_size_px(300)[1] // 1000
-
-
-def differing_pixels(png, other):
-    first, second = (Image.open(io.BytesIO(data)).convert("RGB") for data in (png, other))
-    changed = ImageChops.difference(first, second).point(lambda value: 255 if value else 0)
-    return sum(changed.convert("L").histogram()[1:])
 
 
 def test_editing_makes_a_new_version_and_a_print_keeps_its_own(card, manager_a):
