@@ -8,9 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from campuscard.cards.states import State
 from campuscard.esc.qr import card_verify_url
-from campuscard.people.services import set_consent
 from campuscard.printing import defaults
 from campuscard.printing.batch import (
     UnprintableCards,
@@ -22,20 +20,9 @@ from campuscard.printing.models import CardTemplate
 from campuscard.printing.rendering import render_panels
 from campuscard.printing.services import record_print, save_template_version
 
-from ..conftest import actor, card_in_state, make_person
+from ..conftest import actor, make_person
+from .conftest import HOLDERS, chunk_of
 from .pixels import differing_pixels
-
-HOLDERS = ("alice", "bob", "chantal")
-
-
-@pytest.fixture
-def cards(est_a, students, manager_a):
-    made = []
-    for name in HOLDERS:
-        person = make_person(name, est_a, students)
-        set_consent(person, actor(person.user), "esc", True)
-        made.append(card_in_state(person, State.IN_PRINT, manager_a))
-    return made
 
 
 def page_texts(pdf):
@@ -132,13 +119,6 @@ def test_a_template_reaches_only_the_pictures_of_its_batch():
     for elsewhere in ("card-picture:" + "0" * 64, "file:///etc/passwd", "http://example.org/"):
         with pytest.raises(ValueError, match="not allowed on a card"):
             CardURLFetcher(pictures).fetch(elsewhere)
-
-
-def chunk_of(cards):
-    from campuscard.printing.batch import _chunks, print_plans
-
-    [chunk] = _chunks(print_plans(cards), len(cards))
-    return chunk
 
 
 def test_a_back_the_cards_share_is_laid_out_once_and_printed_for_each(cards):

@@ -44,19 +44,23 @@ class Bitmap:
                                 self.stride, 1)
 
 
-def rendered_pages(pdf, dpi, gray=False):
+def rendered_pages(pdf, dpi, gray=False, underlays=None):
     """Each page of the PDF, one at a time, as a Bitmap (RGB, or `gray`: L) of exactly the
-    card's size in pixels (pdfium rounds the page up by a pixel; the extra is left out)."""
+    card's size in pixels (pdfium rounds the page up by a pixel; the extra is left out).
+
+    `underlays`, one per page or None: a Bitmap rendered the same way that the page is drawn
+    over (a static layer, printing/layers.py), instead of white."""
     size = geometry.page_size_px(dpi)
     with PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
         count = len(document)
+    underlays = underlays or [None] * count
     try:
-        for index in range(count):
+        for index, underlay in zip(range(count), underlays, strict=True):
             with PDFIUM:
                 page = document[index]
                 bitmap = page.render(scale=dpi / 72, grayscale=gray, rev_byteorder=not gray,
-                                     bitmap_maker=pypdfium2.PdfBitmap.new_native)
+                                     bitmap_maker=_bitmap_maker(underlay))
                 page.close()
                 bitmap.close()  # a native bitmap: pdfium's handle goes, our buffer stays
             if bitmap.width < size[0] or bitmap.height < size[1]:
@@ -65,6 +69,27 @@ def rendered_pages(pdf, dpi, gray=False):
     finally:
         with PDFIUM:
             document.close()
+
+
+class _Underlaid(pypdfium2.PdfBitmap):
+    """A bitmap already holding the pixels to draw over: pdfium's render must not clear it."""
+
+    def fill_rect(self, *args, **kwargs):
+        pass
+
+
+def _bitmap_maker(underlay):
+    if underlay is None:
+        return pypdfium2.PdfBitmap.new_native
+
+    def over_underlay(width, height, format, rev_byteorder):
+        if underlay.stride * height != len(underlay.buffer):
+            raise ValueError("the underlay is not of this page's size")
+        pixels = type(underlay.buffer).from_buffer_copy(underlay.buffer)
+        return _Underlaid.new_native(width, height, format, rev_byteorder, buffer=pixels,
+                                     stride=underlay.stride)
+
+    return over_underlay
 
 
 def overlay_image(zones, side, dpi):
@@ -142,14 +167,15 @@ def _png_chunk(kind, data):
             + struct.pack(">I", zlib.crc32(kind + data)))
 
 
-def color_pngs(pdf, dpi):
-    """Each page of the PDF as a colour PNG."""
-    return [to_png(page, dpi) for page in rendered_pages(pdf, dpi)]
+def color_pngs(pdf, dpi, underlays=None):
+    """Each page of the PDF as a colour PNG (drawn over its underlay, if any)."""
+    return [to_png(page, dpi) for page in rendered_pages(pdf, dpi, underlays=underlays)]
 
 
-def black_pngs(pdf, dpi):
+def black_pngs(pdf, dpi, underlays=None):
     """Each page of the PDF as a 1-bit PNG, black below mid-grey (the K panel)."""
-    return [to_png(one_bit(page), dpi) for page in rendered_pages(pdf, dpi, gray=True)]
+    return [to_png(one_bit(page), dpi)
+            for page in rendered_pages(pdf, dpi, gray=True, underlays=underlays)]
 
 
 def panels(color, black, zones, dpi):

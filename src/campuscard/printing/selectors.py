@@ -39,6 +39,14 @@ def depends_on_position(css):
                for previous, token in _selector_tokens(css))
 
 
+@lru_cache(maxsize=64)
+def depends_on_siblings(css):
+    """Whether taking elements out of a side could change how the rest of it is styled: what
+    `depends_on_position` looks for, or `:has()`, which reads an element's descendants."""
+    return depends_on_position(css) or any(
+        _pseudo_class(previous, token) == "has" for previous, token in _selector_tokens(css))
+
+
 def _selector_tokens(css):
     """(the token before or None, the token) for every token of every selector, nested rules
     and the arguments of functional pseudo-classes included."""

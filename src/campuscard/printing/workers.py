@@ -10,7 +10,7 @@ rasterised once, unless the template's CSS could tell where a side stands among 
 import itertools
 from dataclasses import dataclass, field
 
-from campuscard.printing import raster, selectors
+from campuscard.printing import layers, raster, selectors
 from campuscard.printing.pages import (
     PRINT,
     Pictures,
@@ -56,11 +56,35 @@ def pdf_of_chunk(chunk):
     return chunk.layout(sections).write_pdf(), list(itertools.chain.from_iterable(places))
 
 
-def panels_of_chunk(chunk, dpi):
-    """Each card's panels, in order; a page shared by several cards is one PNG for all."""
+def panels_of_chunk(chunk, dpi, static_layers=True):
+    """Each card's panels, in order; a page shared by several cards is one PNG for all, and
+    what the cards of a side share is drawn once a worker (printing/layers.py)."""
     sections, places = chunk.pages()
-    color_pdf, black_pdf = color_and_black_pdfs(
-        lambda mode: chunk.layout(sections, mode), chunk.css)
-    color, black = raster.color_pngs(color_pdf, dpi), raster.black_pngs(black_pdf, dpi)
+    layered = [None] * len(sections)
+    if static_layers:
+        layered = layers.attach_static_layers(
+            chunk, layers.layers_of(chunk.css, sections, places), dpi)
+    color, black = _page_pngs(chunk, [layer.section if layer else section
+                                      for layer, section in zip(layered, sections, strict=True)],
+                              layered, dpi)
+    whole = [page for page, layer in enumerate(layered) if layer is not None and not layer.fits]
+    if whole:
+        again = _page_pngs(chunk, [sections[page] for page in whole], [None] * len(whole), dpi)
+        for page, page_color, page_black in zip(whole, *again, strict=True):
+            color[page], black[page] = page_color, page_black
     return [raster.panels([color[page] for page in pages], [black[page] for page in pages],
                           chunk.zones, dpi) for pages in places]
+
+
+def _page_pngs(chunk, sections, layered, dpi):
+    """The colour and K PNGs of these sections, each layered one over its static layer."""
+    def layout(mode):
+        document = chunk.layout(sections, mode)
+        if mode == PRINT:  # checked before the K panel repaints the same boxes
+            layers.check_layers(document, layered, dpi)
+        return document
+
+    color_pdf, black_pdf = color_and_black_pdfs(layout, chunk.css)
+    over = [layer if layer is not None and layer.fits else None for layer in layered]
+    return (raster.color_pngs(color_pdf, dpi, [layer and layer.static.color for layer in over]),
+            raster.black_pngs(black_pdf, dpi, [layer and layer.static.black for layer in over]))
