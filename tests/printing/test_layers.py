@@ -110,13 +110,20 @@ def edit_default(front_html=None, css=""):
                           css=current.css + "\n" + css)
 
 
-def test_a_shared_element_painted_over_the_cards_own_makes_them_drawn_whole(cards):
-    edit_default(defaults.FRONT_HTML + '<div class="stamp">SPECIMEN</div>',
-                 ".stamp { position: absolute; left: 2mm; top: 20mm; width: 30mm;"
-                 " background: rgba(200, 0, 0, 0.5); font-size: 12pt }")
+@pytest.mark.parametrize(("front_html", "css"), [
+    (defaults.FRONT_HTML + '<div class="stamp">SPECIMEN</div>',
+     ".stamp { position: absolute; left: 2mm; top: 20mm; width: 30mm;"
+     " background: rgba(200, 0, 0, 0.5); font-size: 12pt }"),
+    (None, ".esc-mark { box-shadow: -40mm -12mm 0 8mm rgba(0, 0, 200, 0.4) }"),
+    (None, ".wallet { transform: translate(-30mm, -20mm) scale(3) }"),
+])
+def test_a_shared_element_painted_over_the_cards_own_makes_them_drawn_whole(cards, front_html,
+                                                                              css):
+    give_photos(cards)
+    edit_default(front_html, css)
     chunk = chunk_of(cards)
     assert all(layer.static is not None for layer in front_layers(chunk))
-    assert drawn_over_a_static_layer(chunk) == [False] * len(cards)  # the stamp covers the photo
+    assert drawn_over_a_static_layer(chunk) == [False] * len(cards)  # over the photo or names
     same_panels_as_drawn_whole(chunk)
 
 

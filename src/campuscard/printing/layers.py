@@ -11,7 +11,8 @@ drawn at once only when every static element:
   positioned element is painted after the elements before it in the document and after every
   element that is not positioned. So a card's element that precedes it, or is not positioned,
   must not touch it: that is checked on each card's layout, from the boxes that paint (text,
-  pictures, backgrounds, borders), widened by a margin for the glyphs' ink.
+  pictures, backgrounds, borders), widened by a margin for the glyphs' ink; an element with a
+  shadow or a `transform` counts as painting everywhere.
 And nothing may be painted twice or out of order: the page, `<html>`, `<body>` and the side's
 `<section>` paint nothing of their own, no box has a `z-index`, none is `position: fixed`, and
 the template's CSS cannot tell how many elements a side holds (selectors.depends_on_siblings).
@@ -21,6 +22,7 @@ static part breaks them gets no static layer. Only where the K panel comes from 
 layout (kpanel.can_derive): the checks are made on that one layout.
 """
 
+import math
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -36,6 +38,7 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
 RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "title", "template", "xmp",
                                "iframe", "noembed", "noframes", "noscript", "plaintext"})
 GLYPH_OVERHANG_EM = 0.25  # how far a glyph's ink may reach out of its text box: accents, italics
+EVERYWHERE = (-math.inf, -math.inf, math.inf, math.inf)
 STATIC_LAYERS_KEPT = 8  # a process: a few establishments' and populations' fronts
 
 
@@ -256,12 +259,15 @@ class _PageBoxes:
                 return None
             index = owner.get(getattr(box, "element", None))
             if index is None:
-                if _paints(box):
+                if _paints(box) or style["transform"]:
                     return None
                 continue
             if box.element is top_level[index]:
                 found.styles.setdefault(index, style)
-            found._widen(index, _clipped(found._ink(box), clip))
+            if style["transform"] or style["box_shadow"]:
+                found._widen(index, EVERYWHERE)  # painted away from the boxes, theirs too
+            else:
+                found._widen(index, _clipped(found._ink(box), clip))
         return found
 
     def anchored(self, index):
