@@ -14,7 +14,8 @@ import time
 import httpx
 import pytest
 
-from .test_demo_esc import DEMO_PASSWORD, free_port
+from ..ports import free_demo_port
+from .test_demo_esc import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 STUDENT = "carte-prete"
@@ -23,12 +24,13 @@ STUDENT_INE = "605565572CX"  # gabriel.laurent@univ-rouen.fr in the demo's direc
 
 @pytest.fixture
 def demo(tmp_path):
-    port, crous_port = free_port(), free_port()
+    port = free_demo_port()
+    crous_port = port + 1  # the demo's default
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL",
                                                                     "CAMPUSCARD_"))}
     env |= {"CAMPUSCARD_HOME": str(tmp_path / "demo"), "CAMPUSCARD_LANGUAGE": "en"}
     process = subprocess.Popen([sys.executable, "-c", "from campuscard.cli import main; main()",
-                                "demo", "--port", str(port), "--crous-port", str(crous_port)],
+                                "demo", "--port", str(port)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     deadline = time.monotonic() + 180
@@ -37,7 +39,7 @@ def demo(tmp_path):
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             break
         except OSError:
-            assert process.poll() is None, "the demo stopped"
+            assert process.poll() is None, f"the demo stopped: {process.communicate()[0]}"
             time.sleep(0.5)
     yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{crous_port}"
     process.terminate()

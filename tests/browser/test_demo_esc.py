@@ -14,24 +14,20 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from ..ports import free_demo_port
+
 pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "demo"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def demo_server(tmp_path):
-    port = free_port()
+    port = free_demo_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL",
                                                                     "CAMPUSCARD_"))}
     env |= {"CAMPUSCARD_HOME": str(tmp_path / "demo"), "CAMPUSCARD_LANGUAGE": "en"}
     demo = subprocess.Popen([sys.executable, "-c", "from campuscard.cli import main; main()",
-                             "demo", "--port", str(port), "--crous-port", str(free_port())],
+                             "demo", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

@@ -17,6 +17,8 @@ from django.core.management import CommandError, call_command
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person
 
+from ..ports import free_demo_port
+
 DEMO = [sys.executable, "-c", "from campuscard.cli import main; main()", "demo"]
 LOGINS = ["admin", "manager-rouen", "manager-insa", "consultant", "etudiant", "etudiante-insa",
           "nouvel-etudiant", "sans-carte", "ancien-etudiant", "carte-prete"]
@@ -148,8 +150,7 @@ def test_a_first_start_prints_no_mails_and_ends_with_the_logins(tmp_path):
     home = tmp_path / "home"
     output = tmp_path / "console.txt"
     with output.open("w") as console:
-        demo = subprocess.Popen([*DEMO, "--port", str(free_port()), "--crous-port",
-                                 str(free_port())], env=demo_env(home),
+        demo = subprocess.Popen([*DEMO, "--port", str(free_demo_port())], env=demo_env(home),
                                 stdout=console, stderr=subprocess.STDOUT)
         try:
             wait_until_the_worker_is_done(demo, home)
