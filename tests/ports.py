@@ -15,11 +15,11 @@ def free_demo_port():
     ones (demo/serving.py), and a busy one stops it."""
     while True:
         port = free_port()
-        if port + 3 <= 65535 and all(_is_free(port + offset) for offset in (1, 2, 3)):
+        if port + 3 <= 65535 and all(is_free(port + offset) for offset in (1, 2, 3)):
             return port
 
 
-def _is_free(port):
+def is_free(port):
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))

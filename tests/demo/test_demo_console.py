@@ -17,17 +17,11 @@ from django.core.management import CommandError, call_command
 from campuscard.institutions.models import Establishment
 from campuscard.people.models import Person
 
-from ..ports import free_demo_port
+from ..ports import free_demo_port, free_port, is_free
 
 DEMO = [sys.executable, "-c", "from campuscard.cli import main; main()", "demo"]
 LOGINS = ["admin", "manager-rouen", "manager-insa", "consultant", "etudiant", "etudiante-insa",
           "nouvel-etudiant", "sans-carte", "ancien-etudiant", "carte-prete"]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -78,19 +72,10 @@ def busy_port_after_a_free_one():
             other.bind(("127.0.0.1", 0))
             other.listen()
             port = other.getsockname()[1]
-            if _is_free(port - 1):
+            if is_free(port - 1):
                 yield port
                 return
     pytest.fail("no free port just before a busy one")
-
-
-def _is_free(port):
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.mark.django_db

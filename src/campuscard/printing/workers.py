@@ -5,7 +5,8 @@ One WeasyPrint document per chunk: fonts and CSS are parsed and laid out once fo
 cards, several times faster than one document per card. A side that several cards of the chunk
 share, word for word (the back of an establishment's cards, mostly), is laid out, drawn and
 rasterised once, unless the template's CSS could tell where a side stands among the others
-(selectors.depends_on_position)."""
+(selectors.depends_on_position). For the panels, what the cards' differing sides share is
+rasterised once a worker too, each card's own elements drawn over it (printing/layers.py)."""
 
 import itertools
 from dataclasses import dataclass, field
