@@ -26,7 +26,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from campuscard.printing import kpanel, raster, selectors
 from campuscard.printing.pages import color_and_black_pdfs
@@ -166,7 +166,7 @@ class StaticLayer:
 
     color: raster.Bitmap
     black: raster.Bitmap
-    extents: list = field(default_factory=list)
+    extents: list
 
 
 _static_layers = OrderedDict()
